@@ -1,0 +1,44 @@
+/**
+ * The aggregation-rule plug-in interface (spec 6.1): a rule is one file of `gar/` exporting a `Rule`, and
+ * `gar/registry.ts` collects them. A rule validates (n, f, args), gives its variance-norm bound when the
+ * theory has one, aggregates rows in plain TypeScript (the reference, also used by the library API) and
+ * binds its GPU version on the n × d matrix that already lives on the GPU.
+ */
+import type { Gpu } from "../gpu/device.ts";
+import type { Dispatch, Recorder } from "../gpu/kernel.ts";
+
+/** Typed `key:value` arguments of a rule or an attack (spec 1.2). */
+export type Args = Readonly<Record<string, unknown>>;
+
+/** Something that records its GPU work into a step's command buffer. */
+export interface Stage {
+  record(rec: Recorder): void;
+}
+
+/** The GPU problem a rule is bound to: rows 0..n-1 of `input` (row i at i·d), result into `output` (d floats). */
+export interface GarBinding {
+  readonly n: number;
+  readonly f: number;
+  readonly d: number;
+  readonly input: GPUBuffer;
+  readonly output: GPUBuffer;
+  readonly args: Args;
+}
+
+/** An aggregation rule. */
+export interface Rule {
+  readonly name: string;
+  /** One-line reason why (n, f, args) is invalid, or undefined when valid. */
+  check(n: number, f: number, args: Args): string | undefined;
+  /** Maximum ratio std-dev/norm of honest gradients for which the rule is proven to work (spec 6.1). */
+  upperBound?(n: number, f: number, d: number): number;
+  /** Plain TypeScript aggregation (the reference of the GPU kernels). */
+  aggregate(rows: readonly Float32Array[], f: number, args: Args): Float32Array;
+  /** Binds the GPU aggregation; the returned stage is recorded once per step. */
+  bind(gpu: Gpu, binding: GarBinding): Stage;
+}
+
+/** Stage made of a fixed list of dispatches. */
+export function dispatchStage(dispatches: readonly Dispatch[]): Stage {
+  return { record: (rec) => dispatches.forEach((d) => rec.run(d)) };
+}

@@ -1,0 +1,41 @@
+/**
+ * Grid helpers shared by the kernel wrappers: one invocation per element over a 2-D grid of 1-D groups.
+ */
+import type { Gpu } from "../gpu/device.ts";
+import { bind, type Dispatch, grid } from "../gpu/kernel.ts";
+import { elementwiseGroup } from "../gpu/tuning.ts";
+import type { Params } from "../gpu/buffers.ts";
+
+/** Binds `shaders/<shader>` with one invocation per element of `count` (uses `flat_id` in the shader). */
+export function perElement(
+  gpu: Gpu,
+  shader: string,
+  params: Params,
+  buffers: readonly GPUBuffer[],
+  count: number,
+  constants: Record<string, number> = {},
+): Dispatch {
+  const wg = elementwiseGroup(gpu);
+  const [x, y] = grid(Math.ceil(count / wg));
+  return bind(
+    gpu,
+    { shader, constants: { ...constants, WG: wg } },
+    [params.create(gpu, shader), ...buffers],
+    [
+      x,
+      y,
+    ],
+  );
+}
+
+/** Binds `shaders/<shader>` over an explicit grid of workgroups of 64 (x) invocations. */
+export function perGroup(
+  gpu: Gpu,
+  shader: string,
+  params: Params,
+  buffers: readonly GPUBuffer[],
+  groups: readonly [number, number?, number?],
+  constants: Record<string, number> = {},
+): Dispatch {
+  return bind(gpu, { shader, constants }, [params.create(gpu, shader), ...buffers], groups);
+}

@@ -1,0 +1,203 @@
+/**
+ * Kernels on the gradient matrix and the parameters: regularisation gradient, clipping, worker/server
+ * momentum, column statistics, axpby and the SGD update, each with its TypeScript reference.
+ */
+import type { Gpu } from "../gpu/device.ts";
+import { Params } from "../gpu/buffers.ts";
+import type { Dispatch } from "../gpu/kernel.ts";
+import { perElement } from "./launch.ts";
+
+/** Reference of `regularize` on rows of length d (stride d). */
+export function regularizeRef(
+  G: Float32Array,
+  theta: Float32Array,
+  rows: number,
+  c1: number,
+  c2: number,
+): void {
+  const d = theta.length;
+  const norm = Math.sqrt(theta.reduce((a, t) => a + t * t, 0));
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < d; j++) {
+      G[r * d + j] += c1 * Math.sign(theta[j]) + (c2 !== 0 && norm > 0 ? (c2 * theta[j]) / norm : 0);
+    }
+  }
+}
+
+/** Binds G[r] += c1·sign(θ) + c2·θ/norms[n2] for `rows` rows of length d, `stride` apart. */
+export function regularize(
+  gpu: Gpu,
+  theta: GPUBuffer,
+  norms: GPUBuffer,
+  n2: number,
+  G: GPUBuffer,
+  rows: number,
+  d: number,
+  stride: number,
+  c1: number,
+  c2: number,
+): Dispatch {
+  const params = new Params().u32(rows).u32(d).u32(stride).u32(n2).f32(c1).f32(c2);
+  return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], rows * d);
+}
+
+/** Reference of `clip`. */
+export function clipRef(G: Float32Array, rows: number, d: number, c: number, unit: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const row = G.subarray(r * d, (r + 1) * d);
+    const norm = Math.sqrt(row.reduce((a, x) => a + x * x, 0));
+    if (norm > c) row.forEach((x, j) => row[j] = x * (unit ? 1 / norm : c / norm));
+  }
+}
+
+/** Binds clipping of each row r by its norm norms[r] (threshold c; `unit` = reference-v1 rescaling). */
+export function clip(
+  gpu: Gpu,
+  norms: GPUBuffer,
+  G: GPUBuffer,
+  rows: number,
+  d: number,
+  stride: number,
+  c: number,
+  unit: boolean,
+): Dispatch {
+  const params = new Params().u32(rows).u32(d).u32(stride).f32(c);
+  return perElement(gpu, "clip.wgsl", params, [norms, G], rows * d, { UNIT: unit ? 1 : 0 });
+}
+
+/** Momentum placement handled by the `momentum` kernel. */
+export type MomentumMode = "worker" | "server";
+
+/** Reference of `momentum` (M is the worker buffers h×d, or the previous aggregate d for the server). */
+export function momentumRef(
+  mode: MomentumMode,
+  G: Float32Array,
+  M: Float32Array,
+  S: Float32Array,
+  rows: number,
+  d: number,
+  mu: number,
+  damp: number,
+): void {
+  for (let e = 0; e < rows * d; e++) {
+    if (mode === "worker") S[e] = M[e] = mu * M[e] + (1 - damp) * G[e];
+    else S[e] = (1 - damp) * G[e] + mu * M[e % d];
+  }
+}
+
+/** Binds the momentum placement writing the first `rows` rows of S. */
+export function momentum(
+  gpu: Gpu,
+  mode: MomentumMode,
+  G: GPUBuffer,
+  M: GPUBuffer,
+  S: GPUBuffer,
+  rows: number,
+  d: number,
+  mu: number,
+  damp: number,
+): Dispatch {
+  const params = new Params().u32(rows).u32(d).f32(mu).f32(damp);
+  return perElement(gpu, "momentum.wgsl", params, [G, M, S], rows * d, { MODE: mode === "worker" ? 0 : 1 });
+}
+
+/** Reference of `colstats`: mean and Σ squared deviations of rows [start, start+count) per column. */
+export function colstatsRef(X: Float32Array, start: number, count: number, d: number) {
+  const avg = new Float64Array(d), sq = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    if (count === 0) {
+      avg[j] = sq[j] = NaN;
+      continue;
+    }
+    let s = 0;
+    for (let i = 0; i < count; i++) s += X[(start + i) * d + j];
+    avg[j] = s / count;
+    for (let i = 0; i < count; i++) sq[j] += (X[(start + i) * d + j] - avg[j]) ** 2;
+  }
+  return { avg, sq };
+}
+
+/** Binds column statistics of rows [start, start+count) into avg[avgOff + j] and sq[sqOff + j]. */
+export function colstats(
+  gpu: Gpu,
+  X: GPUBuffer,
+  start: number,
+  count: number,
+  d: number,
+  avg: GPUBuffer,
+  avgOff: number,
+  sq: GPUBuffer,
+  sqOff: number,
+): Dispatch {
+  const params = new Params().u32(start).u32(count).u32(d).u32(avgOff).u32(sqOff);
+  return perElement(gpu, "colstats.wgsl", params, [X, avg, sq], d);
+}
+
+/** Binds out[oOff + j] = α·x[xOff + j] + β·y[yOff + j] for j < len (x, y, out distinct buffers). */
+export function axpby(
+  gpu: Gpu,
+  len: number,
+  alpha: number,
+  x: GPUBuffer,
+  xOff: number,
+  beta: number,
+  y: GPUBuffer,
+  yOff: number,
+  out: GPUBuffer,
+  oOff: number,
+): Dispatch {
+  const params = new Params().u32(len).u32(xOff).u32(yOff).u32(oOff).f32(alpha).f32(beta);
+  return perElement(gpu, "axpby.wgsl", params, [x, y, out], len);
+}
+
+/** Static parameters of the SGD update. */
+export interface SgdSettings {
+  readonly weightDecay: number;
+  /** Momentum μ applied at the update (0 when momentum sits at the workers or the server). */
+  readonly momentum: number;
+  readonly dampening: number;
+}
+
+/** Reference of `sgd`: one update of θ (and of the momentum buffer) with aggregate a. */
+export function sgdRef(
+  a: Float32Array,
+  theta: Float32Array,
+  buf: Float32Array,
+  s: SgdSettings,
+  lr: number,
+  first: boolean,
+): void {
+  for (let j = 0; j < theta.length; j++) {
+    let v = a[j] + s.weightDecay * theta[j];
+    if (s.momentum !== 0) v = buf[j] = first ? v : s.momentum * buf[j] + (1 - s.dampening) * v;
+    theta[j] -= lr * v;
+  }
+}
+
+/** Binds the SGD update; `step` is the per-step uniform block (lr, first-step flag, ...). */
+export function sgd(
+  gpu: Gpu,
+  step: GPUBuffer,
+  a: GPUBuffer,
+  theta: GPUBuffer,
+  buf: GPUBuffer,
+  d: number,
+  s: SgdSettings,
+): Dispatch {
+  const params = new Params().u32(d).f32(s.weightDecay).f32(s.momentum).f32(s.dampening);
+  const spec = { MOMENTUM: s.momentum !== 0 ? 1 : 0 };
+  return perElementWithStep(gpu, "sgd.wgsl", params, step, [a, theta, buf], d, spec);
+}
+
+/** Like `perElement` but binds the per-step uniform block right after the parameters. */
+export function perElementWithStep(
+  gpu: Gpu,
+  shader: string,
+  params: Params,
+  step: GPUBuffer,
+  buffers: readonly GPUBuffer[],
+  count: number,
+  constants: Record<string, number> = {},
+): Dispatch {
+  return perElement(gpu, shader, params, [step, ...buffers], count, constants);
+}

@@ -1,0 +1,32 @@
+// Column statistics of rows [start, start+count) of X (spec 4, avg_dev_max): for each coordinate j,
+// avg[j] = mean_i X[i][j] and sq[j] = Σ_i (X[i][j] − avg[j])². Computed on data shifted by the first row,
+// so identical rows give exactly avg = that row and sq = 0. count = 0 gives NaN.
+#include "common.wgsl"
+struct P { start: u32, count: u32, d: u32, avgOff: u32, sqOff: u32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> avg: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sq: array<f32>;
+override WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
+  let j = flat_id(g, n, WG);
+  if (j >= p.d) { return; }
+  if (p.count == 0u) {
+    avg[p.avgOff + j] = nan_f32();
+    sq[p.sqOff + j] = nan_f32();
+    return;
+  }
+  let x0 = X[p.start * p.d + j];
+  var s = 0.0;
+  for (var i = 1u; i < p.count; i++) { s += X[(p.start + i) * p.d + j] - x0; }
+  let m = s / f32(p.count);
+  var q = m * m;
+  for (var i = 1u; i < p.count; i++) {
+    let y = X[(p.start + i) * p.d + j] - x0 - m;
+    q = fma(y, y, q);
+  }
+  avg[p.avgOff + j] = x0 + m;
+  sq[p.sqOff + j] = q;
+}

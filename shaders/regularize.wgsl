@@ -1,0 +1,21 @@
+// Adds the gradient of c1·‖θ‖₁ + c2·‖θ‖₂ (spec 3.2) to every row of G: c1·sign(θ) + c2·θ/‖θ‖₂.
+#include "common.wgsl"
+struct P { rows: u32, d: u32, stride: u32, n2: u32, c1: f32, c2: f32 }
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> theta: array<f32>;
+@group(0) @binding(2) var<storage, read> norms: array<f32>;
+@group(0) @binding(3) var<storage, read_write> G: array<f32>;
+override WG: u32 = 64u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
+  let e = flat_id(g, n, WG);
+  if (e >= p.rows * p.d) { return; }
+  let j = e % p.d;
+  let t = theta[j];
+  var add = p.c1 * sign(t);
+  let norm = norms[p.n2];
+  if (p.c2 != 0.0 && norm > 0.0) { add += p.c2 * t / norm; }
+  let at = (e / p.d) * p.stride + j;
+  G[at] = G[at] + add;
+}

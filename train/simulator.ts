@@ -1,0 +1,286 @@
+/**
+ * The GPU-resident training loop (spec section 3). Parameters, the K per-worker gradients (one K × d
+ * matrix computed by ONE batched forward/backward), the submitted n × d matrix, momentum buffers and the
+ * study metrics all live on the GPU. A step is recorded and submitted without waiting; metrics and
+ * accuracies accumulate in GPU buffers and are read back every `readbackEvery` steps in one round trip.
+ */
+import type { Gpu } from "../gpu/device.ts";
+import { Reader, storageBuffer, uploadBuffer, writeBuffer } from "../gpu/buffers.ts";
+import { type Dispatch, Recorder } from "../gpu/kernel.ts";
+import { Rng } from "../data/rng.ts";
+import { initialParameters, parameterCount } from "../models/model.ts";
+import { gather, nll, workerLoss } from "../ops/nn.ts";
+import { clip, momentum, regularize, sgd } from "../ops/optim.ts";
+import { Reduce, reduceRows } from "../ops/reduce.ts";
+import type { Stage } from "../gar/rule.ts";
+import { honestWorkers, learningRateAt, sampledGradients, type TrainingConfig } from "./config.ts";
+import { Evaluator } from "./evaluator.ts";
+import { Feed, STREAM } from "./feed.ts";
+import { STUDY_GPU_COLUMNS, StudyStage } from "./study.ts";
+
+/** Receives results as they come back from the GPU, in step order. */
+export interface Observer {
+  evaluated(step: number, correct: number, total: number): void;
+  /** `metrics` = study columns 2–22 (spec 4) of the step. */
+  studied(step: number, datapoints: number, metrics: Float32Array): void;
+  /** Called after each readback's rows were handed over (e.g. to write them to disk). */
+  flush(): Promise<void>;
+}
+
+type Pending =
+  | { readonly kind: "eval"; readonly step: number; readonly total: number; readonly slot: number }
+  | { readonly kind: "study"; readonly step: number; readonly datapoints: number; readonly slot: number };
+
+/** Scalar slots of the `scalars` buffer: ‖θ‖₁, ‖θ‖₂, then the K gradient norms. */
+const L1 = 0, L2 = 1, NORMS = 2;
+
+/** One experiment's state on the GPU and the host, stepped by `run`. */
+export class Simulator {
+  /** Steps done so far (t of the next step). */
+  step = 0;
+  /** Training points consumed so far (nominal batch sizes, spec 3). */
+  datapoints = 0;
+  readonly d: number;
+  readonly #gpu: Gpu;
+  readonly #config: TrainingConfig;
+  readonly #feed: Feed;
+  readonly #evaluator: Evaluator | undefined;
+  readonly #study: StudyStage | undefined;
+  readonly #words: Uint32Array;
+  readonly #batch: GPUBuffer;
+  readonly #stepBlock: GPUBuffer;
+  readonly #train: Dispatch[];
+  readonly #submit: (rec: Recorder) => void;
+  readonly #metrics: GPUBuffer;
+  readonly #evalCounts: GPUBuffer;
+  readonly #reader: Reader;
+  #pending: Pending[] = [];
+  #unread = 0;
+  #ring = { pos: 0, count: 0 };
+
+  /** Allocates every buffer and binds every kernel of the run (nothing is allocated per step). */
+  constructor(gpu: Gpu, config: TrainingConfig) {
+    const c = config, ds = c.dataset, model = c.model;
+    this.#gpu = gpu;
+    this.#config = c;
+    const d = this.d = parameterCount(model);
+    const h = honestWorkers(c), K = sampledGradients(c), n = c.workers, B = c.batchSize;
+    const theta0 = initialParameters(model, new Rng(c.seed, STREAM.init));
+    const theta = uploadBuffer(gpu, theta0, "theta");
+    const G = storageBuffer(gpu, K * d * 4, "gradients");
+    const S = storageBuffer(gpu, n * d * 4, "submitted");
+    const aggregate = storageBuffer(gpu, d * 4, "aggregate");
+    const scalars = storageBuffer(gpu, (NORMS + K) * 4, "scalars");
+    this.#stepBlock = gpu.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      label: "step",
+    });
+
+    // Data: images stay on the GPU as uint8; each step uploads K·B sample indices and K counts.
+    this.#feed = Feed.training(ds, B, c.seed);
+    this.#words = new Uint32Array(K * B + K);
+    this.#batch = storageBuffer(gpu, this.#words.byteLength, "train-batch");
+    const images = uploadBuffer(gpu, ds.train.images, "train-images");
+    const labels = uploadBuffer(gpu, ds.train.labels, "train-labels");
+    const layout = { samples: K * B, perWorker: B, idxOff: 0, cntOff: K * B };
+    const format = { channels: ds.channels, height: ds.height, width: ds.width, mean: ds.mean, std: ds.std };
+    const passes = model.build(gpu, { theta, workers: K, perWorker: B, gradients: { buffer: G, stride: d } });
+    const targets = storageBuffer(gpu, K * B * 4, "train-targets");
+    const sampleLoss = storageBuffer(gpu, K * B * 4, "sample-loss");
+
+    // Regularisation (spec 3.2, 5.2): the reference squares the factors.
+    const factor = (x: number | null) => x === null ? 0 : c.compat.squaredRegularization ? x * x : x;
+    const c1 = factor(c.l1), c2 = factor(c.l2);
+
+    const train: Dispatch[] = [
+      gather(gpu, images, labels, this.#batch, layout, format, passes.input, targets),
+      ...passes.forward,
+      nll(gpu, passes.logits, targets, this.#batch, layout, model.classes, passes.dLogits!, sampleLoss),
+      ...passes.backward,
+    ];
+    const thetaRow = { rows: 1, len: d, stride: d };
+    if (c1 !== 0) train.push(...reduceRows(gpu, theta, thetaRow, Reduce.SumAbs, scalars, L1));
+    if (c2 !== 0) train.push(...reduceRows(gpu, theta, thetaRow, Reduce.SumSquares, scalars, L2, true));
+    if (c1 !== 0 || c2 !== 0) train.push(regularize(gpu, theta, scalars, L2, G, K, d, d, c1, c2));
+    if (c.gradientClip !== null) {
+      train.push(
+        ...reduceRows(gpu, G, { rows: K, len: d, stride: d }, Reduce.SumSquares, scalars, NORMS, true),
+      );
+      train.push(clip(gpu, scalars, G, K, d, d, c.gradientClip, c.compat.unitClip));
+    }
+
+    // Study (spec 4), bound before the update so that it sees θ_t.
+    let theta0Buffer: GPUBuffer | undefined;
+    if (c.study) {
+      theta0Buffer = uploadBuffer(gpu, theta0, "theta-origin");
+      this.#study = new StudyStage(gpu, {
+        d,
+        sampled: K,
+        honest: h,
+        byzantine: c.realByzantine,
+        past: c.studyPast,
+        momentum: c.momentum,
+        G,
+        S,
+        aggregate,
+        theta,
+        theta0: theta0Buffer,
+        step: this.#stepBlock,
+      });
+      train.push(
+        workerLoss(
+          gpu,
+          sampleLoss,
+          this.#batch,
+          layout,
+          scalars,
+          { n1: L1, n2: L2, c1, c2 },
+          this.#study.stats,
+          this.#study.lossOffset,
+        ),
+      );
+    }
+    this.#train = train;
+
+    // Momentum placement (spec 3.5) → honest rows of S; attack → Byzantine rows; rule → aggregate.
+    const place: Dispatch[] = [];
+    let serverMomentum: GPUBuffer | undefined;
+    if (c.momentumAt === "worker") {
+      const M = storageBuffer(gpu, h * d * 4, "worker-momentum");
+      place.push(momentum(gpu, "worker", G, M, S, h, d, c.momentum, c.dampening));
+    } else if (c.momentumAt === "server") {
+      serverMomentum = storageBuffer(gpu, d * 4, "server-momentum");
+      place.push(momentum(gpu, "server", G, serverMomentum, S, h, d, c.momentum, c.dampening));
+    }
+    const attack: Stage = c.attack.bind(gpu, {
+      h,
+      fReal: c.realByzantine,
+      fDecl: c.declaredByzantine,
+      d,
+      submitted: S,
+      rule: c.rule,
+      args: c.attackArgs,
+    });
+    const rule: Stage = c.rule.bind(gpu, {
+      n,
+      f: c.declaredByzantine,
+      d,
+      input: S,
+      output: aggregate,
+      args: c.ruleArgs,
+    });
+    const updateBuffer = storageBuffer(gpu, d * 4, "update-momentum");
+    const update = sgd(gpu, this.#stepBlock, aggregate, theta, updateBuffer, d, {
+      weightDecay: c.weightDecay,
+      momentum: c.momentumAt === "update" ? c.momentum : 0,
+      dampening: c.dampening,
+    });
+
+    this.#submit = (rec) => {
+      for (const x of this.#train) rec.run(x);
+      if (c.momentumAt === "update") rec.copy(G, 0, S, 0, h * d * 4);
+      for (const x of place) rec.run(x);
+      attack.record(rec);
+      rule.record(rec);
+      if (this.#study) {
+        this.#study.record(rec, this.#ring.pos);
+      }
+      if (serverMomentum) rec.copy(aggregate, 0, serverMomentum, 0, d * 4);
+      rec.run(update);
+    };
+
+    this.#metrics = storageBuffer(gpu, c.readbackEvery * STUDY_GPU_COLUMNS * 4, "metrics");
+    this.#evalCounts = storageBuffer(gpu, (c.readbackEvery + 1) * 4, "eval-counts");
+    this.#reader = new Reader(gpu);
+    if (c.evaluationDelta > 0) {
+      this.#evaluator = new Evaluator(gpu, model, ds, theta, {
+        batchSize: c.batchSizeTest,
+        reps: Math.max(1, c.batchSizeTestReps),
+        topK: c.topK,
+        seed: c.seed,
+      });
+    }
+  }
+
+  /**
+   * Runs until step `limit` (null: unbounded) or until `stop()` returns true (checked once per step).
+   * Evaluates at every multiple of the evaluation delta, including the last step. Returns whether it
+   * was interrupted.
+   */
+  async run(limit: number | null, stop: () => boolean, observer: Observer): Promise<boolean> {
+    const c = this.#config;
+    let interrupted = false;
+    for (;;) {
+      const t = this.step;
+      if (this.#evaluator && t % c.evaluationDelta === 0) this.#recordEvaluation(t);
+      if (limit !== null && t >= limit) break;
+      if (stop()) {
+        interrupted = true;
+        break;
+      }
+      this.#recordStep(t);
+      if (this.#pending.filter((p) => p.kind === "study").length >= c.readbackEvery) {
+        await this.flush(observer);
+      }
+    }
+    await this.flush(observer);
+    return interrupted;
+  }
+
+  /** Reads back every pending metric row and accuracy and hands them to `observer`, in step order. */
+  async flush(observer: Observer): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const rows = this.#pending.filter((p) => p.kind === "study").length;
+    const evals = this.#pending.length - rows;
+    const [metricBytes, countBytes] = await this.#reader.read([
+      { buffer: this.#metrics, offset: 0, size: Math.max(1, rows) * STUDY_GPU_COLUMNS * 4 },
+      { buffer: this.#evalCounts, offset: 0, size: Math.max(1, evals) * 4 },
+    ]);
+    const metrics = new Float32Array(metricBytes), counts = new Float32Array(countBytes);
+    for (const p of this.#pending) {
+      if (p.kind === "eval") observer.evaluated(p.step, counts[p.slot], p.total);
+      else {
+        const at = p.slot * STUDY_GPU_COLUMNS;
+        observer.studied(p.step, p.datapoints, metrics.slice(at, at + STUDY_GPU_COLUMNS));
+      }
+    }
+    this.#pending = [];
+    this.#unread = 0;
+    await observer.flush();
+  }
+
+  #recordEvaluation(t: number): void {
+    const slot = this.#pending.filter((p) => p.kind === "eval").length;
+    const rec = new Recorder(this.#gpu);
+    const total = this.#evaluator!.record(rec, this.#evalCounts, slot);
+    rec.submit();
+    this.#pending.push({ kind: "eval", step: t, total, slot });
+  }
+
+  #recordStep(t: number): void {
+    const c = this.#config, K = sampledGradients(c);
+    this.#feed.fillWorkers(this.#words, K, K * c.batchSize);
+    writeBuffer(this.#gpu, this.#batch, 0, this.#words);
+    const block = new DataView(new ArrayBuffer(16));
+    block.setFloat32(0, learningRateAt(c, t), true);
+    block.setUint32(4, t === 0 && c.compat.torchFirstMomentum ? 1 : 0, true);
+    block.setUint32(8, this.#ring.pos, true);
+    block.setUint32(12, this.#ring.count, true);
+    this.#gpu.device.queue.writeBuffer(this.#stepBlock, 0, block);
+    const rec = new Recorder(this.#gpu);
+    this.#submit(rec);
+    if (this.#study) {
+      const slot = this.#pending.filter((p) => p.kind === "study").length;
+      rec.copy(this.#study.row, 0, this.#metrics, slot * STUDY_GPU_COLUMNS * 4, STUDY_GPU_COLUMNS * 4);
+      this.#pending.push({ kind: "study", step: t, datapoints: this.datapoints, slot });
+      this.#ring = {
+        pos: (this.#ring.pos + 1) % c.studyPast,
+        count: Math.min(this.#ring.count + 1, c.studyPast),
+      };
+    }
+    rec.submit();
+    this.step = t + 1;
+    this.datapoints += c.batchSize * honestWorkers(c);
+  }
+}

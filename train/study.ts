@@ -1,0 +1,111 @@
+/**
+ * The per-step study metrics of spec section 4, computed on the GPU without any wait: column statistics of
+ * the sampled, honest and Byzantine rows, dot products between their averages, the aggregate, θ − θ₀ and
+ * the ring of past sampled averages, combined by `shaders/study_row.wgsl` into one row of 21 floats
+ * (columns 2–22 of the `study` file; the step number and the training point count come from the host).
+ */
+import type { Gpu } from "../gpu/device.ts";
+import { storageBuffer } from "../gpu/buffers.ts";
+import { type Dispatch, type Recorder } from "../gpu/kernel.ts";
+import { axpby, colstats } from "../ops/optim.ts";
+import { dots, Reduce, reduceRows } from "../ops/reduce.ts";
+import { perGroup } from "../ops/launch.ts";
+import { Params } from "../gpu/buffers.ts";
+
+/** Number of GPU-computed columns of a study row. */
+export const STUDY_GPU_COLUMNS = 21;
+
+/** The GPU buffers the study reads. */
+export interface StudyInputs {
+  readonly d: number;
+  /** K sampled gradients, rows of G. */
+  readonly sampled: number;
+  /** h honest rows then f_r Byzantine rows of S. */
+  readonly honest: number;
+  readonly byzantine: number;
+  readonly past: number;
+  readonly momentum: number;
+  readonly G: GPUBuffer;
+  readonly S: GPUBuffer;
+  readonly aggregate: GPUBuffer;
+  readonly theta: GPUBuffer;
+  readonly theta0: GPUBuffer;
+  /** Per-step uniform block (lr, first, ringPos, ringCount). */
+  readonly step: GPUBuffer;
+}
+
+const GRAM_PAIRS: [number, number][] = [
+  [0, 0],
+  [1, 1],
+  [2, 2],
+  [3, 3],
+  [4, 4],
+  [0, 1],
+  [0, 2],
+  [0, 3],
+  [1, 2],
+  [1, 3],
+  [
+    2,
+    3,
+  ],
+];
+
+/** The study's kernels and buffers, bound once. */
+export class StudyStage {
+  /** Scalars of the study; the K per-worker losses go at `lossOffset`. */
+  readonly stats: GPUBuffer;
+  readonly lossOffset: number;
+  /** The last computed row (21 floats). */
+  readonly row: GPUBuffer;
+  readonly #vectors: GPUBuffer;
+  readonly #ring: GPUBuffer;
+  readonly #d: number;
+  readonly #before: Dispatch[];
+
+  constructor(gpu: Gpu, s: StudyInputs) {
+    const d = s.d, P = s.past;
+    this.#d = d;
+    this.lossOffset = 18 + 2 * P;
+    this.stats = storageBuffer(gpu, (this.lossOffset + s.sampled) * 4, "study-stats");
+    this.row = storageBuffer(gpu, STUDY_GPU_COLUMNS * 4, "study-row");
+    // Study vectors: 0 sampled avg, 1 honest avg, 2 Byzantine avg, 3 aggregate, 4 θ − θ₀.
+    this.#vectors = storageBuffer(gpu, 5 * d * 4, "study-vectors");
+    this.#ring = storageBuffer(gpu, P * d * 4, "study-past");
+    const squares = storageBuffer(gpu, 3 * d * 4, "study-squares");
+    const V = this.#vectors;
+    this.#before = [
+      colstats(gpu, s.G, 0, s.sampled, d, V, 0, squares, 0),
+      colstats(gpu, s.S, 0, s.honest, d, V, d, squares, d),
+      colstats(gpu, s.S, s.honest, s.byzantine, d, V, 2 * d, squares, 2 * d),
+      axpby(gpu, d, 1, s.aggregate, 0, 0, s.aggregate, 0, V, 3 * d),
+      axpby(gpu, d, 1, s.theta, 0, -1, s.theta0, 0, V, 4 * d),
+      ...reduceRows(gpu, squares, { rows: 3, len: d, stride: d }, Reduce.Sum, this.stats, 0),
+      ...dots(gpu, V, V, d, d, GRAM_PAIRS, this.stats, 3),
+      ...dots(
+        gpu,
+        V,
+        this.#ring,
+        d,
+        d,
+        Array.from({ length: P }, (_, k) => [0, k] as [number, number]),
+        this.stats,
+        14,
+      ),
+      ...reduceRows(gpu, V, { rows: 4, len: d, stride: d }, Reduce.MaxAbs, this.stats, 14 + P),
+      perGroup(
+        gpu,
+        "study_row.wgsl",
+        new Params().u32(s.sampled).u32(s.honest).u32(s.byzantine).u32(P).f32(s.momentum),
+        [s.step, this.stats, this.row],
+        [1],
+      ),
+    ];
+  }
+
+  /** Records the metrics of this step, then pushes the sampled average into past slot `ringPos`. */
+  record(rec: Recorder, ringPos: number): void {
+    for (const d of this.#before) rec.run(d);
+    rec.copy(this.#vectors, 0, this.#ring, ringPos * this.#d * 4, this.#d * 4);
+  }
+}
