@@ -2,9 +2,14 @@
  * Registry of attacks: every attack file of `attacks/` is listed here once.
  */
 import type { Attack } from "./attack.ts";
+import { anticge } from "./anticge.ts";
+import { bulyan } from "./bulyan.ts";
+import { empire } from "./empire.ts";
+import { empireStrict } from "./empire_strict.ts";
+import { little } from "./little.ts";
 import { nan } from "./nan.ts";
 
-const ATTACKS: readonly Attack[] = [nan];
+const ATTACKS: readonly Attack[] = [anticge, bulyan, empire, empireStrict, little, nan];
 
 /** Names of the known attacks. */
 export function attackNames(): string[] {

@@ -50,10 +50,11 @@ export function clipRef(G: Float32Array, rows: number, d: number, c: number, uni
   }
 }
 
-/** Binds clipping of each row r by its norm norms[r] (threshold c; `unit` = reference-v1 rescaling). */
+/** Binds clipping of each row r by its norm norms[normsOff + r] (threshold c; `unit` = reference-v1). */
 export function clip(
   gpu: Gpu,
   norms: GPUBuffer,
+  normsOff: number,
   G: GPUBuffer,
   rows: number,
   d: number,
@@ -61,7 +62,7 @@ export function clip(
   c: number,
   unit: boolean,
 ): Dispatch {
-  const params = new Params().u32(rows).u32(d).u32(stride).f32(c);
+  const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff);
   return perElement(gpu, "clip.wgsl", params, [norms, G], rows * d, { UNIT: unit ? 1 : 0 });
 }
 

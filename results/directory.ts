@@ -11,14 +11,15 @@ const RESULT_FILES = ["eval", "study", "config", "config.json"];
 export class ResultDirectoryError extends Error {}
 
 /**
- * Checks that `path` can receive a new run's results without writing anything there: it is a directory
- * (or can be created under a writable ancestor) and holds no results. Returns the absolute path.
+ * Checks that `path` can receive a run's results without writing anything there: it is a directory (or can
+ * be created under a writable ancestor) and, unless the run resumes from a checkpoint, holds no results.
+ * Returns the absolute path.
  */
-export async function checkResultDirectory(path: string): Promise<string> {
+export async function checkResultDirectory(path: string, resuming = false): Promise<string> {
   const absolute = resolve(path);
   let probe = absolute;
   for (;;) {
-    const info = await Deno.stat(probe).catch(() => null);
+    const info = await statIfPresent(probe, absolute);
     if (info) {
       if (!info.isDirectory) {
         throw new ResultDirectoryError(
@@ -31,9 +32,9 @@ export async function checkResultDirectory(path: string): Promise<string> {
     if (parent === probe) break;
     probe = parent;
   }
-  if (probe === absolute) {
+  if (probe === absolute && !resuming) {
     for (const name of RESULT_FILES) {
-      if (await Deno.stat(`${absolute}/${name}`).catch(() => null)) {
+      if (await statIfPresent(`${absolute}/${name}`, absolute)) {
         throw new ResultDirectoryError(
           `Result directory '${absolute}' already holds results ('${name}'); choose another one (nothing is overwritten)`,
         );
@@ -55,6 +56,18 @@ export async function createResultDirectory(absolute: string): Promise<void> {
   } catch (error) {
     throw new ResultDirectoryError(
       `Unable to create result directory '${absolute}': ${(error as Error).message}`,
+    );
+  }
+}
+
+/** `Deno.stat`, or null when the path does not exist; any other failure is a `ResultDirectoryError`. */
+async function statIfPresent(path: string, directory: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw new ResultDirectoryError(
+      `Result directory '${directory}' cannot be used: ${(error as Error).message}`,
     );
   }
 }

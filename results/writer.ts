@@ -18,11 +18,11 @@ export class ResultWriter implements Observer {
   /** Opens the tables that the run produces in `directory` (null: console only). */
   static async open(
     directory: string | null,
-    tables: { readonly eval: boolean; readonly study: boolean },
+    tables: { readonly eval: boolean; readonly study: boolean; readonly append: boolean },
     print: (line: string) => void,
   ): Promise<ResultWriter> {
     const open = (name: string, columns: readonly string[]) =>
-      ResultTable.create(`${directory}/${name}`, columns);
+      ResultTable.create(`${directory}/${name}`, columns, { append: tables.append });
     return new ResultWriter(
       directory !== null && tables.eval ? await open("eval", EVAL_COLUMNS) : null,
       directory !== null && tables.study ? await open("study", STUDY_COLUMNS) : null,

@@ -1,7 +1,7 @@
-// Gradient clipping of each row (spec 3.3): a row whose norm exceeds c is scaled by c/‖g‖, or, with the
+// Gradient clipping of each row (spec 3.3): a row r whose norm norms[normsOff + r] exceeds c is scaled by c/‖g‖, or, with the
 // reference-v1 behaviour (UNIT = 1), by 1/‖g‖ (rescaled to unit norm).
 #include "common.wgsl"
-struct P { rows: u32, d: u32, stride: u32, c: f32 }
+struct P { rows: u32, d: u32, stride: u32, c: f32, normsOff: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> norms: array<f32>;
 @group(0) @binding(2) var<storage, read_write> G: array<f32>;
@@ -13,7 +13,7 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec
   let e = flat_id(g, n, WG);
   if (e >= p.rows * p.d) { return; }
   let r = e / p.d;
-  let norm = norms[r];
+  let norm = norms[p.normsOff + r];
   if (norm > p.c) {
     let at = r * p.stride + e % p.d;
     G[at] = G[at] * select(p.c / norm, 1.0 / norm, UNIT == 1u);

@@ -5,7 +5,7 @@
  * accuracies accumulate in GPU buffers and are read back every `readbackEvery` steps in one round trip.
  */
 import type { Gpu } from "../gpu/device.ts";
-import { Reader, storageBuffer, uploadBuffer, writeBuffer } from "../gpu/buffers.ts";
+import { Reader, type Region, storageBuffer, uploadBuffer, writeBuffer } from "../gpu/buffers.ts";
 import { type Dispatch, Recorder } from "../gpu/kernel.ts";
 import { Rng } from "../data/rng.ts";
 import { initialParameters, parameterCount } from "../models/model.ts";
@@ -17,6 +17,7 @@ import { honestWorkers, learningRateAt, sampledGradients, type TrainingConfig } 
 import { Evaluator } from "./evaluator.ts";
 import { Feed, STREAM } from "./feed.ts";
 import { STUDY_GPU_COLUMNS, StudyStage } from "./study.ts";
+import { CheckpointError, type CheckpointState } from "./checkpoint.ts";
 
 /** Receives results as they come back from the GPU, in step order. */
 export interface Observer {
@@ -57,6 +58,10 @@ export class Simulator {
   #pending: Pending[] = [];
   #unread = 0;
   #ring = { pos: 0, count: 0 };
+  /** GPU state that outlives a step, by name (what a checkpoint saves). */
+  readonly #persistent: Record<string, Region> = {};
+  /** Set by `restore`: the evaluation and checkpoint of the restored step were already done. */
+  #resumed = false;
 
   /** Allocates every buffer and binds every kernel of the run (nothing is allocated per step). */
   constructor(gpu: Gpu, config: TrainingConfig) {
@@ -67,6 +72,8 @@ export class Simulator {
     const h = honestWorkers(c), K = sampledGradients(c), n = c.workers, B = c.batchSize;
     const theta0 = initialParameters(model, new Rng(c.seed, STREAM.init));
     const theta = uploadBuffer(gpu, theta0, "theta");
+    const whole = (buffer: GPUBuffer, floats: number): Region => ({ buffer, offset: 0, size: floats * 4 });
+    this.#persistent.theta = whole(theta, d);
     const G = storageBuffer(gpu, K * d * 4, "gradients");
     const S = storageBuffer(gpu, n * d * 4, "submitted");
     const aggregate = storageBuffer(gpu, d * 4, "aggregate");
@@ -107,13 +114,14 @@ export class Simulator {
       train.push(
         ...reduceRows(gpu, G, { rows: K, len: d, stride: d }, Reduce.SumSquares, scalars, NORMS, true),
       );
-      train.push(clip(gpu, scalars, G, K, d, d, c.gradientClip, c.compat.unitClip));
+      train.push(clip(gpu, scalars, NORMS, G, K, d, d, c.gradientClip, c.compat.unitClip));
     }
 
     // Study (spec 4), bound before the update so that it sees θ_t.
     let theta0Buffer: GPUBuffer | undefined;
     if (c.study) {
       theta0Buffer = uploadBuffer(gpu, theta0, "theta-origin");
+      this.#persistent["theta-origin"] = whole(theta0Buffer, d);
       this.#study = new StudyStage(gpu, {
         d,
         sampled: K,
@@ -128,6 +136,7 @@ export class Simulator {
         theta0: theta0Buffer,
         step: this.#stepBlock,
       });
+      Object.assign(this.#persistent, this.#study.persistent());
       train.push(
         workerLoss(
           gpu,
@@ -148,9 +157,11 @@ export class Simulator {
     let serverMomentum: GPUBuffer | undefined;
     if (c.momentumAt === "worker") {
       const M = storageBuffer(gpu, h * d * 4, "worker-momentum");
+      this.#persistent["worker-momentum"] = whole(M, h * d);
       place.push(momentum(gpu, "worker", G, M, S, h, d, c.momentum, c.dampening));
     } else if (c.momentumAt === "server") {
       serverMomentum = storageBuffer(gpu, d * 4, "server-momentum");
+      this.#persistent["server-momentum"] = whole(serverMomentum, d);
       place.push(momentum(gpu, "server", G, serverMomentum, S, h, d, c.momentum, c.dampening));
     }
     const attack: Stage = c.attack.bind(gpu, {
@@ -171,6 +182,9 @@ export class Simulator {
       args: c.ruleArgs,
     });
     const updateBuffer = storageBuffer(gpu, d * 4, "update-momentum");
+    if (c.momentumAt === "update" && c.momentum !== 0) {
+      this.#persistent["update-momentum"] = whole(updateBuffer, d);
+    }
     const update = sgd(gpu, this.#stepBlock, aggregate, theta, updateBuffer, d, {
       weightDecay: c.weightDecay,
       momentum: c.momentumAt === "update" ? c.momentum : 0,
@@ -205,27 +219,92 @@ export class Simulator {
 
   /**
    * Runs until step `limit` (null: unbounded) or until `stop()` returns true (checked once per step).
-   * Evaluates at every multiple of the evaluation delta, including the last step. Returns whether it
-   * was interrupted.
+   * Evaluates at every multiple of the evaluation delta, including the last step, and calls `checkpoint`
+   * at every multiple of `checkpointDelta` (after flushing the results, so that files and checkpoint
+   * agree). Returns whether it was interrupted.
    */
-  async run(limit: number | null, stop: () => boolean, observer: Observer): Promise<boolean> {
+  async run(
+    limit: number | null,
+    stop: () => boolean,
+    observer: Observer,
+    checkpoints?: { readonly delta: number; readonly save: () => Promise<void> },
+  ): Promise<boolean> {
     const c = this.#config;
     let interrupted = false;
     for (;;) {
       const t = this.step;
-      if (this.#evaluator && t % c.evaluationDelta === 0) this.#recordEvaluation(t);
+      if (!this.#resumed) {
+        if (this.#evaluator && t % c.evaluationDelta === 0) this.#recordEvaluation(t);
+        if (checkpoints && checkpoints.delta > 0 && t % checkpoints.delta === 0) {
+          await this.flush(observer);
+          await checkpoints.save();
+        }
+      }
+      this.#resumed = false;
       if (limit !== null && t >= limit) break;
       if (stop()) {
         interrupted = true;
         break;
       }
       this.#recordStep(t);
-      if (this.#pending.filter((p) => p.kind === "study").length >= c.readbackEvery) {
-        await this.flush(observer);
-      }
+      if (++this.#unread >= c.readbackEvery) await this.flush(observer);
     }
     await this.flush(observer);
     return interrupted;
+  }
+
+  /** Settings that a checkpoint must share with the run that loads it. */
+  fingerprint(): CheckpointState["fingerprint"] {
+    const c = this.#config;
+    return {
+      model: c.model.name,
+      dataset: c.dataset.name,
+      parameters: this.d,
+      workers: c.workers,
+      honest: honestWorkers(c),
+      sampled: sampledGradients(c),
+      momentumAt: c.momentumAt,
+      study: c.study,
+      studyPast: c.study ? c.studyPast : 0,
+      batchSize: c.batchSize,
+      evaluation: this.#evaluator !== undefined,
+      testBatch: c.batchSizeTest,
+      testReps: c.batchSizeTestReps,
+    };
+  }
+
+  /** Everything needed to continue this run exactly (call after `run` returned: nothing is pending). */
+  async snapshot(): Promise<CheckpointState> {
+    const names = Object.keys(this.#persistent);
+    const data = await this.#reader.read(names.map((name) => this.#persistent[name]));
+    return {
+      step: this.step,
+      datapoints: this.datapoints,
+      ring: { ...this.#ring },
+      trainFeed: this.#feed.getState(),
+      testFeed: this.#evaluator?.feed.getState() ?? null,
+      fingerprint: this.fingerprint(),
+      buffers: Object.fromEntries(names.map((name, i) => [name, new Float32Array(data[i])])),
+    };
+  }
+
+  /** Continues from a checkpoint (whose fingerprint was checked against this run's). */
+  restore(state: CheckpointState): void {
+    for (const [name, region] of Object.entries(this.#persistent)) {
+      const data = state.buffers[name];
+      if (!data || data.byteLength !== region.size) {
+        throw new CheckpointError(
+          `Unable to load checkpoint: buffer '${name}' is missing or has the wrong size`,
+        );
+      }
+      writeBuffer(this.#gpu, region.buffer, region.offset, data);
+    }
+    this.step = state.step;
+    this.datapoints = state.datapoints;
+    this.#ring = { ...state.ring };
+    this.#feed.setState(state.trainFeed);
+    if (this.#evaluator && state.testFeed) this.#evaluator.feed.setState(state.testFeed);
+    this.#resumed = true;
   }
 
   /** Reads back every pending metric row and accuracy and hands them to `observer`, in step order. */

