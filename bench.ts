@@ -60,6 +60,8 @@ const base: TrainingConfig = {
   momentum: 0.9,
   dampening: 0,
   momentumAt: "update",
+  nesterov: false,
+  localSteps: 1,
   weightDecay: 0,
   l1: null,
   l2: 1e-4,

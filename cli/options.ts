@@ -66,6 +66,8 @@ export interface ExtraOptions {
   compat: CompatMode;
   /** `--data-directory`: where datasets are looked up instead of the default location. */
   dataDirectory: string | null;
+  /** `--momentum-nesterov`: gradients at the look-ahead point θ − μ·η·m (spec 12.1). */
+  nesterov: boolean;
   /** `--metrics-readback`: steps between two GPU metric readbacks. */
   metricsReadback: number;
 }
@@ -352,6 +354,14 @@ const SPECS: readonly OptionSpec[] = [
     default: null,
     extra: true,
     help: "(ours) directory holding the dataset files",
+  },
+  {
+    flag: "momentum-nesterov",
+    key: "nesterov",
+    kind: "flag",
+    default: false,
+    extra: true,
+    help: "(ours, as the reference's later version) compute gradients at the Nesterov look-ahead point",
   },
   {
     flag: "metrics-readback",

@@ -37,9 +37,6 @@ export async function resolveConfig(
   if (!CRITERIA.includes(o.criterion)) {
     fail(`Unknown criterion name '${o.criterion}', expected one of: ${CRITERIA.join(", ")}`);
   }
-  if (o.nb_local_steps !== 1) {
-    fail(`--nb-local-steps ${o.nb_local_steps}: only 1 (standard SGD) is implemented yet`);
-  }
   for (
     const [flag, value] of [["--batch-size", o.batch_size], ["--batch-size-test", o.batch_size_test]] as const
   ) {
@@ -96,6 +93,8 @@ export async function resolveConfig(
     momentum: o.momentum,
     dampening: o.dampening,
     momentumAt: o.momentum_at as MomentumAt,
+    nesterov: extra.nesterov,
+    localSteps: o.nb_local_steps,
     weightDecay: o.weight_decay,
     l1: o.l1_regularize,
     l2: o.l2_regularize,

@@ -44,17 +44,21 @@ function buildPasses(gpu: Gpu, model: Model, widths: readonly number[], o: PassO
   // acts[l] = input of layer l+1 (acts[0] = batch input, acts[layers] = logits).
   const acts = widths.map((w, l) => storageBuffer(gpu, samples * w * 4, `activation-${l}`));
   const forward: Dispatch[] = [];
+  // With per-worker parameters the products are batched over the workers (weights `ts` apart).
+  const ts = o.thetaStride ?? 0;
+  const [rows, batch] = ts === 0 ? [samples, 1] : [o.perWorker, o.workers];
   for (let l = 1; l <= layers; l++) {
     const [inW, outW] = [widths[l - 1], widths[l]];
     const shape = {
-      M: samples,
+      M: rows,
       N: outW,
       K: inW,
-      batch: 1,
-      a: rowMajor(inW),
-      b: transposed(inW, offsets.get(`f${l}.weight`)!),
-      c: { off: 0, batch: 0, row: outW },
+      batch,
+      a: rowMajor(inW, 0, rows * inW),
+      b: { ...transposed(inW, offsets.get(`f${l}.weight`)!), batch: ts },
+      c: { off: 0, batch: rows * outW, row: outW },
       biasOff: offsets.get(`f${l}.bias`)!,
+      biasBatch: ts,
       relu: l < layers,
     };
     forward.push(matmul(gpu, shape, acts[l - 1], o.theta, acts[l], o.theta));

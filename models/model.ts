@@ -31,6 +31,11 @@ export interface ModelPasses {
 /** How to build passes: `samples` = workers × perWorker rows; gradients go to `gradients` (rows `stride` apart). */
 export interface PassOptions {
   readonly theta: GPUBuffer;
+  /**
+   * 0 (default): all workers share the parameters `theta`. Otherwise worker w's parameters start at
+   * `w · thetaStride` (local SGD steps, per-worker Nesterov look-ahead).
+   */
+  readonly thetaStride?: number;
   readonly workers: number;
   readonly perWorker: number;
   readonly gradients?: { readonly buffer: GPUBuffer; readonly stride: number };

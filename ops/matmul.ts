@@ -26,6 +26,8 @@ export interface MatmulShape {
   /** Output layout; its column stride must be 1. */
   readonly c: Omit<Layout, "col">;
   readonly biasOff?: number;
+  /** Distance between the biases of consecutive batch elements (0: one shared bias). */
+  readonly biasBatch?: number;
   readonly relu?: boolean;
 }
 
@@ -55,7 +57,7 @@ export function matmulRef(
           sum += A[s.a.off + b * s.a.batch + i * s.a.row + k * s.a.col] *
             B[s.b.off + b * s.b.batch + k * s.b.row + j * s.b.col];
         }
-        if (bias) sum += bias[(s.biasOff ?? 0) + j];
+        if (bias) sum += bias[(s.biasOff ?? 0) + b * (s.biasBatch ?? 0) + j];
         if (s.relu) sum = Math.max(sum, 0);
         C[s.c.off + b * s.c.batch + i * s.c.row + j] = sum;
       }
@@ -90,6 +92,7 @@ export function matmul(
     cBatch: s.c.batch,
     cRow: s.c.row,
     biasOff: s.biasOff ?? 0,
+    biasBatch: s.biasBatch ?? 0,
   };
   const params = new Params();
   for (const f of MATMUL_PARAMS) params.u32(values[f]);

@@ -119,20 +119,23 @@ export function nll(
   });
 }
 
-/** Binds the per-worker mean loss plus `c1·norms[n1] + c2·norms[n2]`, written to `out[outOff + w]`. */
+/**
+ * Binds the per-worker mean loss plus `c1·norms[n1 + w·normStride] + c2·norms[n2 + w·normStride]`, written to
+ * `out[outOff + w]` (normStride 0 by default: one shared θ).
+ */
 export function workerLoss(
   gpu: Gpu,
   loss: GPUBuffer,
   batch: GPUBuffer,
   l: BatchLayout,
   norms: GPUBuffer,
-  reg: { n1: number; n2: number; c1: number; c2: number },
+  reg: { n1: number; n2: number; c1: number; c2: number; normStride?: number },
   out: GPUBuffer,
   outOff: number,
 ): Dispatch {
   const workers = l.samples / l.perWorker;
   const params = new Params().u32(workers).u32(l.perWorker).u32(l.cntOff).u32(reg.n1).u32(reg.n2).f32(reg.c1)
-    .f32(reg.c2).u32(outOff);
+    .f32(reg.c2).u32(outOff).u32(reg.normStride ?? 0);
   return perGroup(gpu, "worker_loss.wgsl", params, [loss, batch, norms, out], [Math.ceil(workers / 64)]);
 }
 
@@ -175,12 +178,16 @@ export function colsum(
   return perGroup(gpu, "colsum.wgsl", params, [dZ, out], [Math.ceil(cols / 64), workers], { WG: 64 });
 }
 
-/** Reference of `topk`. */
+/** Reference of `topk` (NaN ranks above everything, as in torch.topk). */
 export function topkRef(Z: Float32Array, targets: Uint32Array, classes: number, k: number): Float32Array {
   return Float32Array.from(targets, (t, s) => {
     if (t === NO_TARGET) return 0;
+    const zt = Z[s * classes + t];
+    if (Number.isNaN(zt)) return 0;
     let above = 0;
-    for (let c = 0; c < classes; c++) if (Z[s * classes + c] > Z[s * classes + t]) above++;
+    for (let c = 0; c < classes; c++) {
+      if (c !== t && (Number.isNaN(Z[s * classes + c]) || Z[s * classes + c] > zt)) above++;
+    }
     return above < k ? 1 : 0;
   });
 }

@@ -24,7 +24,10 @@ export function regularizeRef(
   }
 }
 
-/** Binds G[r] += c1·sign(θ) + c2·θ/norms[n2] for `rows` rows of length d, `stride` apart. */
+/**
+ * Binds G[r] += c1·sign(θ_r) + c2·θ_r/norms[n2 + r·normStride] for `rows` rows of length d, `stride` apart,
+ * where θ_r starts at r·thetaStride (both strides 0 by default: one shared θ).
+ */
 export function regularize(
   gpu: Gpu,
   theta: GPUBuffer,
@@ -36,8 +39,10 @@ export function regularize(
   stride: number,
   c1: number,
   c2: number,
+  perRow: { readonly thetaStride: number; readonly normStride: number } = { thetaStride: 0, normStride: 0 },
 ): Dispatch {
-  const params = new Params().u32(rows).u32(d).u32(stride).u32(n2).f32(c1).f32(c2);
+  const params = new Params().u32(rows).u32(d).u32(stride).u32(n2).f32(c1).f32(c2).u32(perRow.thetaStride)
+    .u32(perRow.normStride);
   return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], rows * d);
 }
 

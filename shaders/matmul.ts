@@ -1,7 +1,7 @@
 /**
  * Generator of the batched, strided matrix product kernel (register-blocked, no shared memory).
  *
- * `C[b](i, j) = Σ_p A[b](i, p) · B[b](p, j)` (+ bias_j, then ReLU, when asked), where every operand is
+ * `C[b](i, j) = Σ_p A[b](i, p) · B[b](p, j)` (+ bias[b]_j, then ReLU, when asked), where every operand is
  * addressed through (offset, batch stride, row stride, column stride): one kernel serves the forward pass
  * (`X·Wᵀ`), the input gradient (`dY·W`) and the per-worker weight gradients (`dY[b]ᵀ·X[b]`, written
  * straight into row b of the gradient matrix). Each invocation accumulates an R×C block in scalar
@@ -35,6 +35,7 @@ export const MATMUL_PARAMS = [
   "cBatch",
   "cRow",
   "biasOff",
+  "biasBatch",
 ] as const;
 
 /** Returns the WGSL source of one variant; workgroup size comes from the WX, WY override constants. */
@@ -75,7 +76,7 @@ export function matmulWgsl(v: MatmulVariant): string {
   for (const i of range(R)) {
     for (const j of range(C)) {
       let value = `s${i}_${j}`;
-      if (v.bias) value = `(${value} + bias[p.biasOff + c0 + ${j}u])`;
+      if (v.bias) value = `(${value} + bias[p.biasOff + g.z * p.biasBatch + c0 + ${j}u])`;
       if (v.relu) value = `max(${value}, 0.0)`;
       const guard = [i > 0 ? `r0 + ${i}u < p.M` : "", j > 0 ? `c0 + ${j}u < p.N` : ""].filter(Boolean);
       const store = `Cm[cBase + (r0 + ${i}u) * p.cRow + c0 + ${j}u] = ${value};`;

@@ -2,9 +2,10 @@
 // stats layout (f32): [0..3) Σ squared deviations of sampled, honest, attack rows; [3..14) dot products
 // of the study vectors (0 sampled avg, 1 honest avg, 2 attack avg, 3 aggregate, 4 θ−θ₀) in the order
 // 00 11 22 33 44 01 02 03 12 13 23; [14..14+P) ⟨sampled avg, past slot k⟩; [14+P..18+P) max |coordinate|
-// of vectors 0..3; [18+P..18+2P) squared norms of the past slots; [18+2P..18+2P+K) the K losses.
+// of vectors 0..3; [18+P..18+2P) squared norms of the past slots; [18+2P..) the per-worker losses of the
+// step (K of them, times the local steps).
 #include "common.wgsl"
-struct P { K: u32, h: u32, fr: u32, past: u32, mu: f32 }
+struct P { K: u32, h: u32, fr: u32, past: u32, mu: f32, losses: u32 }
 struct Step { lr: f32, first: u32, ringPos: u32, ringCount: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<uniform> step: Step;
@@ -23,8 +24,8 @@ fn main() {
   let pastNorms = 18u + p.past;
   let losses = 18u + 2u * p.past;
   var loss = 0.0;
-  for (var k = 0u; k < p.K; k++) { loss += stats[losses + k]; }
-  row[0] = loss / f32(p.K);
+  for (var k = 0u; k < p.losses; k++) { loss += stats[losses + k]; }
+  row[0] = loss / f32(p.losses);
   row[1] = sqrt(stats[7]);
   row[2] = dev(stats[0], p.K);
   row[3] = dev(stats[1], p.h);

@@ -65,6 +65,41 @@ Deno.test("experiment: bad inputs print one [fatal] line, exit 1 and write nothi
     ],
     ["corrupted dataset file", ["--data-directory", corrupt], /t10k-labels-idx1-ubyte' is corrupted/],
     ["invalid key:value", ["--gar-args", "m"], /Expected list of '<key>:<value>', got 'm' as one entry/],
+    ["repeated key:value", ["--gar-args", "m:1", "m:2"], /Key 'm' had already been specified with value 1/],
+    ["no workers", ["--nb-workers", "0"], /non-positive number of workers 0/],
+    ["unknown momentum position", ["--momentum-at", "nowhere"], /Unknown momentum position 'nowhere'/],
+    ["negative learning rate decay", ["--learning-rate-decay=-1"], /negative learning rate decay -1/],
+    [
+      "learning rate decay delta 0",
+      ["--learning-rate-decay-delta", "0"],
+      /non-positive learning rate decay delta 0/,
+    ],
+    ["no local steps", ["--nb-local-steps", "0"], /non-positive number of local steps 0/],
+    [
+      "Krum with too many Byzantine",
+      ["--gar", "krum", "--nb-workers", "9", "--nb-decl-byz", "4"],
+      /expected 1 ≤ f ≤ 3/,
+    ],
+    [
+      "attack factor 0",
+      ["--attack", "little", "--attack-args", "factor:0", "--nb-real-byz", "1"],
+      /attack factor, got 0/,
+    ],
+    ["unknown attack", ["--attack", "bogus"], /Unknown attack 'bogus', expected one of: .*little/],
+    ["all workers Byzantine", ["--nb-real-byz", "11"], /non-empty list of honest gradients/],
+    ["unknown loss", ["--loss", "mse"], /Unknown loss name 'mse'/],
+    ["unknown criterion", ["--criterion", "top-1"], /Unknown criterion name 'top-1'/],
+    ["top-k with k = 0", ["--criterion-args", "k:0"], /Invalid criterion argument k:0/],
+    ["empty batches", ["--batch-size", "0"], /non-positive batch size 0/],
+    ["seed not an integer", ["--seed", "abc"], /invalid int value 'abc'/],
+    ["learning rate not a number", ["--learning-rate", "abc"], /invalid float value 'abc'/],
+    [
+      "missing checkpoint",
+      ["--load-checkpoint", "/nonexistent"],
+      /Unable to load checkpoint '\/nonexistent'/,
+    ],
+    ["missing option value", ["--nb-steps"], /'--nb-steps' expects one argument/], // followed by another option
+    ["unknown compatibility mode", ["--compat", "v3"], /invalid choice 'v3'/],
   ];
   for (const [what, args, message] of cases) {
     const target = `${root}/out-${what.replaceAll(" ", "-")}`;

@@ -75,7 +75,7 @@ async function checkGpuPasses(
   const images = Uint8Array.from({ length: N * pixels }, () => Math.floor(r() * 256));
   const labels = Uint8Array.from({ length: N }, () => Math.floor(r() * model.classes));
   const format: ImageFormat = { channels, height, width, mean: [0.1307], std: [0.3081] };
-  // Padding entries keep stale indices (as Feed.fillWorkers leaves them): they must not contribute.
+  // Padding entries keep stale indices (as GradientStage.fill leaves them): they must not contribute.
   const words = new Uint32Array(samples + K);
   for (let s = 0; s < samples; s++) {
     words[s] = (Math.floor(r() * N) | (flips && r() < 0.5 ? 0x80000000 : 0)) >>> 0;

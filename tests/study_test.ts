@@ -140,6 +140,7 @@ async function runStudy(
   const stage = new StudyStage(gpu, {
     d,
     sampled: K,
+    losses: K,
     honest: h,
     byzantine: fr,
     past: sc.past,

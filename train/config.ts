@@ -58,6 +58,10 @@ export interface TrainingConfig {
   readonly momentum: number;
   readonly dampening: number;
   readonly momentumAt: MomentumAt;
+  /** Gradients computed at the look-ahead point θ − μ·η·m (the later reference's Nesterov, spec 12.1). */
+  readonly nesterov: boolean;
+  /** Local SGD steps per worker and step; each worker submits the average of its L gradients (spec 3.4). */
+  readonly localSteps: number;
   readonly weightDecay: number;
   readonly l1: number | null;
   readonly l2: number | null;

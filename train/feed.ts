@@ -60,15 +60,6 @@ export class Feed {
     return batch;
   }
 
-  /** Draws one batch per worker into `words`: worker k's entries at `k·batchSize`, its size at `countOffset + k`. */
-  fillWorkers(words: Uint32Array, workers: number, countOffset: number): void {
-    for (let k = 0; k < workers; k++) {
-      const batch = this.next();
-      words.set(batch, k * this.batchSize);
-      words[countOffset + k] = batch.length;
-    }
-  }
-
   /** State for checkpoints. */
   getState(): FeedState {
     return { stream: this.#stream.getState(), flips: this.#flips.getState() };

@@ -9,13 +9,12 @@ import { Reader, type Region, storageBuffer, uploadBuffer, writeBuffer } from ".
 import { type Dispatch, Recorder } from "../gpu/kernel.ts";
 import { Rng } from "../data/rng.ts";
 import { initialParameters, parameterCount } from "../models/model.ts";
-import { gather, nll, workerLoss } from "../ops/nn.ts";
-import { clip, momentum, regularize, sgd } from "../ops/optim.ts";
-import { Reduce, reduceRows } from "../ops/reduce.ts";
+import { momentum, sgd } from "../ops/optim.ts";
 import type { Stage } from "../gar/rule.ts";
 import { honestWorkers, learningRateAt, sampledGradients, type TrainingConfig } from "./config.ts";
 import { Evaluator } from "./evaluator.ts";
 import { Feed, STREAM } from "./feed.ts";
+import { GradientStage, type Lookahead } from "./gradients.ts";
 import { STUDY_GPU_COLUMNS, StudyStage } from "./study.ts";
 import { CheckpointError, type CheckpointState } from "./checkpoint.ts";
 
@@ -32,9 +31,6 @@ type Pending =
   | { readonly kind: "eval"; readonly step: number; readonly total: number; readonly slot: number }
   | { readonly kind: "study"; readonly step: number; readonly datapoints: number; readonly slot: number };
 
-/** Scalar slots of the `scalars` buffer: ‖θ‖₁, ‖θ‖₂, then the K gradient norms. */
-const L1 = 0, L2 = 1, NORMS = 2;
-
 /** One experiment's state on the GPU and the host, stepped by `run`. */
 export class Simulator {
   /** Steps done so far (t of the next step). */
@@ -47,10 +43,8 @@ export class Simulator {
   readonly #feed: Feed;
   readonly #evaluator: Evaluator | undefined;
   readonly #study: StudyStage | undefined;
-  readonly #words: Uint32Array;
-  readonly #batch: GPUBuffer;
+  readonly #gradients: GradientStage;
   readonly #stepBlock: GPUBuffer;
-  readonly #train: Dispatch[];
   readonly #submit: (rec: Recorder) => void;
   readonly #metrics: GPUBuffer;
   readonly #evalCounts: GPUBuffer;
@@ -65,11 +59,11 @@ export class Simulator {
 
   /** Allocates every buffer and binds every kernel of the run (nothing is allocated per step). */
   constructor(gpu: Gpu, config: TrainingConfig) {
-    const c = config, ds = c.dataset, model = c.model;
+    const c = config, model = c.model;
     this.#gpu = gpu;
     this.#config = c;
     const d = this.d = parameterCount(model);
-    const h = honestWorkers(c), K = sampledGradients(c), n = c.workers, B = c.batchSize;
+    const h = honestWorkers(c), K = sampledGradients(c), n = c.workers;
     const theta0 = initialParameters(model, new Rng(c.seed, STREAM.init));
     const theta = uploadBuffer(gpu, theta0, "theta");
     const whole = (buffer: GPUBuffer, floats: number): Region => ({ buffer, offset: 0, size: floats * 4 });
@@ -77,54 +71,34 @@ export class Simulator {
     const G = storageBuffer(gpu, K * d * 4, "gradients");
     const S = storageBuffer(gpu, n * d * 4, "submitted");
     const aggregate = storageBuffer(gpu, d * 4, "aggregate");
-    const scalars = storageBuffer(gpu, (NORMS + K) * 4, "scalars");
     this.#stepBlock = gpu.device.createBuffer({
       size: 16,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       label: "step",
     });
 
-    // Data: images stay on the GPU as uint8; each step uploads K·B sample indices and K counts.
-    this.#feed = Feed.training(ds, B, c.seed);
-    this.#words = new Uint32Array(K * B + K);
-    this.#batch = storageBuffer(gpu, this.#words.byteLength, "train-batch");
-    const images = uploadBuffer(gpu, ds.train.images, "train-images");
-    const labels = uploadBuffer(gpu, ds.train.labels, "train-labels");
-    const layout = { samples: K * B, perWorker: B, idxOff: 0, cntOff: K * B };
-    const format = { channels: ds.channels, height: ds.height, width: ds.width, mean: ds.mean, std: ds.std };
-    const passes = model.build(gpu, { theta, workers: K, perWorker: B, gradients: { buffer: G, stride: d } });
-    const targets = storageBuffer(gpu, K * B * 4, "train-targets");
-    const sampleLoss = storageBuffer(gpu, K * B * 4, "sample-loss");
-
-    // Regularisation (spec 3.2, 5.2): the reference squares the factors.
-    const factor = (x: number | null) => x === null ? 0 : c.compat.squaredRegularization ? x * x : x;
-    const c1 = factor(c.l1), c2 = factor(c.l2);
-
-    const train: Dispatch[] = [
-      gather(gpu, images, labels, this.#batch, layout, format, passes.input, targets),
-      ...passes.forward,
-      nll(gpu, passes.logits, targets, this.#batch, layout, model.classes, passes.dLogits!, sampleLoss),
-      ...passes.backward,
-    ];
-    const thetaRow = { rows: 1, len: d, stride: d };
-    if (c1 !== 0) train.push(...reduceRows(gpu, theta, thetaRow, Reduce.SumAbs, scalars, L1));
-    if (c2 !== 0) train.push(...reduceRows(gpu, theta, thetaRow, Reduce.SumSquares, scalars, L2, true));
-    if (c1 !== 0 || c2 !== 0) train.push(regularize(gpu, theta, scalars, L2, G, K, d, d, c1, c2));
-    if (c.gradientClip !== null) {
-      train.push(
-        ...reduceRows(gpu, G, { rows: K, len: d, stride: d }, Reduce.SumSquares, scalars, NORMS, true),
-      );
-      train.push(clip(gpu, scalars, NORMS, G, K, d, d, c.gradientClip, c.compat.unitClip));
-    }
+    // Momentum buffers (spec 3.5, 3.7): one per honest worker, the server's previous aggregate, or the
+    // optimizer's buffer at the update.
+    const momentumBuffer = (rows: number, name: string) => {
+      const buffer = storageBuffer(gpu, rows * d * 4, name);
+      this.#persistent[name] = whole(buffer, rows * d);
+      return buffer;
+    };
+    const updateMomentum = c.momentumAt === "update" && c.momentum !== 0;
+    const workerM = c.momentumAt === "worker" ? momentumBuffer(h, "worker-momentum") : undefined;
+    const serverM = c.momentumAt === "server" ? momentumBuffer(1, "server-momentum") : undefined;
+    const updateM = updateMomentum
+      ? momentumBuffer(1, "update-momentum")
+      : storageBuffer(gpu, 16, "no-momentum");
 
     // Study (spec 4), bound before the update so that it sees θ_t.
-    let theta0Buffer: GPUBuffer | undefined;
     if (c.study) {
-      theta0Buffer = uploadBuffer(gpu, theta0, "theta-origin");
+      const theta0Buffer = uploadBuffer(gpu, theta0, "theta-origin");
       this.#persistent["theta-origin"] = whole(theta0Buffer, d);
       this.#study = new StudyStage(gpu, {
         d,
         sampled: K,
+        losses: K * c.localSteps,
         honest: h,
         byzantine: c.realByzantine,
         past: c.studyPast,
@@ -137,33 +111,28 @@ export class Simulator {
         step: this.#stepBlock,
       });
       Object.assign(this.#persistent, this.#study.persistent());
-      train.push(
-        workerLoss(
-          gpu,
-          sampleLoss,
-          this.#batch,
-          layout,
-          scalars,
-          { n1: L1, n2: L2, c1, c2 },
-          this.#study.stats,
-          this.#study.lossOffset,
-        ),
-      );
     }
-    this.#train = train;
+
+    // Gradients at θ, or at the Nesterov look-ahead θ − μ·η·m (spec 12.1).
+    let lookahead: Lookahead | undefined;
+    if (c.nesterov && c.momentum !== 0) {
+      lookahead = workerM
+        ? { momentum: workerM, rows: h, stride: d }
+        : { momentum: serverM ?? updateM, rows: K, stride: 0 };
+    }
+    this.#feed = Feed.training(c.dataset, c.batchSize, c.seed);
+    this.#gradients = new GradientStage(gpu, c, d, {
+      theta,
+      G,
+      step: this.#stepBlock,
+      lookahead,
+      losses: this.#study ? { buffer: this.#study.stats, offset: this.#study.lossOffset } : undefined,
+    });
 
     // Momentum placement (spec 3.5) → honest rows of S; attack → Byzantine rows; rule → aggregate.
     const place: Dispatch[] = [];
-    let serverMomentum: GPUBuffer | undefined;
-    if (c.momentumAt === "worker") {
-      const M = storageBuffer(gpu, h * d * 4, "worker-momentum");
-      this.#persistent["worker-momentum"] = whole(M, h * d);
-      place.push(momentum(gpu, "worker", G, M, S, h, d, c.momentum, c.dampening));
-    } else if (c.momentumAt === "server") {
-      serverMomentum = storageBuffer(gpu, d * 4, "server-momentum");
-      this.#persistent["server-momentum"] = whole(serverMomentum, d);
-      place.push(momentum(gpu, "server", G, serverMomentum, S, h, d, c.momentum, c.dampening));
-    }
+    if (workerM) place.push(momentum(gpu, "worker", G, workerM, S, h, d, c.momentum, c.dampening));
+    if (serverM) place.push(momentum(gpu, "server", G, serverM, S, h, d, c.momentum, c.dampening));
     const attack: Stage = c.attack.bind(gpu, {
       h,
       fReal: c.realByzantine,
@@ -181,26 +150,20 @@ export class Simulator {
       output: aggregate,
       args: c.ruleArgs,
     });
-    const updateBuffer = storageBuffer(gpu, d * 4, "update-momentum");
-    if (c.momentumAt === "update" && c.momentum !== 0) {
-      this.#persistent["update-momentum"] = whole(updateBuffer, d);
-    }
-    const update = sgd(gpu, this.#stepBlock, aggregate, theta, updateBuffer, d, {
+    const update = sgd(gpu, this.#stepBlock, aggregate, theta, updateM, d, {
       weightDecay: c.weightDecay,
-      momentum: c.momentumAt === "update" ? c.momentum : 0,
+      momentum: updateMomentum ? c.momentum : 0,
       dampening: c.dampening,
     });
 
     this.#submit = (rec) => {
-      for (const x of this.#train) rec.run(x);
+      this.#gradients.record(rec);
       if (c.momentumAt === "update") rec.copy(G, 0, S, 0, h * d * 4);
       for (const x of place) rec.run(x);
       attack.record(rec);
       rule.record(rec);
-      if (this.#study) {
-        this.#study.record(rec, this.#ring.pos);
-      }
-      if (serverMomentum) rec.copy(aggregate, 0, serverMomentum, 0, d * 4);
+      this.#study?.record(rec, this.#ring.pos);
+      if (serverM) rec.copy(aggregate, 0, serverM, 0, d * 4);
       rec.run(update);
     };
 
@@ -208,7 +171,7 @@ export class Simulator {
     this.#evalCounts = storageBuffer(gpu, (c.readbackEvery + 1) * 4, "eval-counts");
     this.#reader = new Reader(gpu);
     if (c.evaluationDelta > 0) {
-      this.#evaluator = new Evaluator(gpu, model, ds, theta, {
+      this.#evaluator = new Evaluator(gpu, model, c.dataset, theta, {
         batchSize: c.batchSizeTest,
         reps: Math.max(1, c.batchSizeTestReps),
         topK: c.topK,
@@ -338,9 +301,8 @@ export class Simulator {
   }
 
   #recordStep(t: number): void {
-    const c = this.#config, K = sampledGradients(c);
-    this.#feed.fillWorkers(this.#words, K, K * c.batchSize);
-    writeBuffer(this.#gpu, this.#batch, 0, this.#words);
+    const c = this.#config;
+    this.#gradients.fill(this.#feed);
     const block = new DataView(new ArrayBuffer(16));
     block.setFloat32(0, learningRateAt(c, t), true);
     block.setUint32(4, t === 0 && c.compat.torchFirstMomentum ? 1 : 0, true);
@@ -360,6 +322,6 @@ export class Simulator {
     }
     rec.submit();
     this.step = t + 1;
-    this.datapoints += c.batchSize * honestWorkers(c);
+    this.datapoints += c.batchSize * honestWorkers(c) * c.localSteps;
   }
 }

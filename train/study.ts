@@ -20,6 +20,8 @@ export interface StudyInputs {
   readonly d: number;
   /** K sampled gradients, rows of G. */
   readonly sampled: number;
+  /** Number of per-worker losses recorded per step (K times the local steps). */
+  readonly losses: number;
   /** h honest rows then f_r Byzantine rows of S. */
   readonly honest: number;
   readonly byzantine: number;
@@ -69,7 +71,7 @@ export class StudyStage {
     this.#d = d;
     this.#past = P;
     this.lossOffset = 18 + 2 * P;
-    this.stats = storageBuffer(gpu, (this.lossOffset + s.sampled) * 4, "study-stats");
+    this.stats = storageBuffer(gpu, (this.lossOffset + s.losses) * 4, "study-stats");
     this.row = storageBuffer(gpu, STUDY_GPU_COLUMNS * 4, "study-row");
     // Study vectors: 0 sampled avg, 1 honest avg, 2 Byzantine avg, 3 aggregate, 4 θ − θ₀.
     this.#vectors = storageBuffer(gpu, 5 * d * 4, "study-vectors");
@@ -98,7 +100,7 @@ export class StudyStage {
       perGroup(
         gpu,
         "study_row.wgsl",
-        new Params().u32(s.sampled).u32(s.honest).u32(s.byzantine).u32(P).f32(s.momentum),
+        new Params().u32(s.sampled).u32(s.honest).u32(s.byzantine).u32(P).f32(s.momentum).u32(s.losses),
         [s.step, this.stats, this.row],
         [1],
       ),
