@@ -40,6 +40,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const { options, extra } = parsed as ParsedCommandLine;
   for (const warning of validateOptions(options)) log("warning")(warning);
+  if (options.user_input_delta > 0) {
+    log("warning")("--user-input-delta: the interactive prompt of the reference is not supported; ignored");
+  }
   if (options.checkpoint_delta > 0 && options.result_directory === null) {
     log("warning")("No result directory: checkpoints are disabled (--checkpoint-delta ignored)");
     options.checkpoint_delta = 0;

@@ -89,17 +89,18 @@ function buildPasses(gpu: Gpu, model: Model, widths: readonly number[], o: PassO
     ));
     backward.push(colsum(gpu, dOut, o.workers, o.perWorker, outW, G, offsets.get(`f${l}.bias`)!, stride));
     if (l > 1) {
-      // dIn = dOut · W, then through the ReLU of layer l-1.
+      // dIn = dOut · W (batched over the workers' own W with per-worker parameters, as the forward pass),
+      // then through the ReLU of layer l-1.
       backward.push(matmul(
         gpu,
         {
-          M: samples,
+          M: rows,
           N: inW,
           K: outW,
-          batch: 1,
-          a: rowMajor(outW),
-          b: rowMajor(inW, offsets.get(`f${l}.weight`)!),
-          c: { off: 0, batch: 0, row: inW },
+          batch,
+          a: rowMajor(outW, 0, rows * outW),
+          b: rowMajor(inW, offsets.get(`f${l}.weight`)!, ts),
+          c: { off: 0, batch: rows * inW, row: inW },
         },
         dOut,
         o.theta,

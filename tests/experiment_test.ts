@@ -138,6 +138,8 @@ Deno.test("experiment: the same seed twice gives byte-identical eval and study f
       "1",
       "--nb-decl-byz",
       "1",
+      "--gar",
+      "median",
       "--learning-rate",
       "0.5",
       "--momentum",

@@ -54,7 +54,10 @@ Deno.test("mlp reference: the loss is the mean NLL of log-softmax, with one row 
   assertClose(r.grad.subarray(12), expected, 1e-12, "bias gradient");
 });
 
-/** Runs the batched training passes of `model` on random uint8 images; compares each worker's gradient row. */
+/**
+ * Runs the batched training passes of `model` on random uint8 images; compares each worker's gradient row.
+ * `ownParameters`: each worker computes at its own parameter row (thetaStride d), as with local SGD steps.
+ */
 async function checkGpuPasses(
   model: Model,
   widths: readonly number[],
@@ -63,6 +66,7 @@ async function checkGpuPasses(
   stride: number,
   rtol: number,
   flips: boolean,
+  ownParameters = false,
 ) {
   const gpu = await acquireGpu();
   const K = counts.length, samples = K * perWorker, d = parameterCount(model);
@@ -83,11 +87,22 @@ async function checkGpuPasses(
   words.set(counts, samples);
   const layout: BatchLayout = { samples, perWorker, idxOff: 0, cntOff: samples };
 
-  const theta0 = initialParameters(model, new Rng(7, 0));
-  const theta = uploadBuffer(gpu, theta0, "theta");
+  const thetas = Array.from(
+    { length: ownParameters ? K : 1 },
+    (_, w) => initialParameters(model, new Rng(7 + w, 0)),
+  );
+  const all = new Float32Array(thetas.length * d);
+  thetas.forEach((x, w) => all.set(x, w * d));
+  const theta = uploadBuffer(gpu, all, "theta");
   const garbage = randomFloats(K * stride, 3, 100);
   const G = uploadBuffer(gpu, garbage, "G");
-  const passes = model.build(gpu, { theta, workers: K, perWorker, gradients: { buffer: G, stride } });
+  const passes = model.build(gpu, {
+    theta,
+    thetaStride: ownParameters ? d : 0,
+    workers: K,
+    perWorker,
+    gradients: { buffer: G, stride },
+  });
   const batch = uploadBuffer(gpu, words, "batch");
   const targets = storageBuffer(gpu, samples * 4, "targets");
   const sampleLoss = storageBuffer(gpu, samples * 4, "sample-loss");
@@ -122,7 +137,7 @@ async function checkGpuPasses(
     const rows = counts[w];
     const ref = mlpLossGradient(
       widths,
-      theta0,
+      thetas[ownParameters ? w : 0],
       X.subarray(w * perWorker * pixels),
       t.subarray(w * perWorker),
       rows,
@@ -161,6 +176,13 @@ Deno.test("mlp GPU passes: per-worker gradients of a 3-layer net with padding ro
   const model = mlp("small", widths, { channels: 1, height: 3, width: 5 });
   const d = parameterCount(model);
   await checkGpuPasses(model, widths, [7, 3, 1, 7, 5], 7, d + 3, 1e-5, true);
+});
+
+Deno.test("mlp GPU passes: each worker at its own parameters (thetaStride d), 3-layer net (1e-5 rel.)", async () => {
+  const widths = [15, 67, 11, 9];
+  const model = mlp("small", widths, { channels: 1, height: 3, width: 5 });
+  const d = parameterCount(model);
+  await checkGpuPasses(model, widths, [7, 3, 1, 7, 5], 7, d + 3, 1e-5, true, true);
 });
 
 Deno.test("mlp GPU passes: simples-full (784 → 100 → 10), 3 workers of 83 with a short batch (1e-5 rel.)", async () => {

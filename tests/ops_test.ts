@@ -237,6 +237,48 @@ Deno.test("topk: correctness flags with ties and padding rows, k = 1 and 3, at a
   assert.deepEqual(Array.from(topkRef(Float32Array.of(2, 2, 1), Uint32Array.of(1), 3, 1)), [1]);
 });
 
+Deno.test("topk: NaN logits rank above everything, a NaN target logit is never correct (exact)", async () => {
+  const samples = 70, classes = 6, r = testRandom(17);
+  // NaNs of several bit patterns (quiet, negative, with a payload, signalling), written as bits.
+  const nans = [0x7fc00000, 0xffc00000, 0x7fc01234, 0x7f800001];
+  const Z = new Float32Array(samples * classes), bits = new Uint32Array(Z.buffer);
+  for (let i = 0; i < Z.length; i++) {
+    const u = r();
+    if (u < 0.2) bits[i] = nans[Math.floor(r() * nans.length)];
+    else Z[i] = Math.floor(u * 5) - 2;
+  }
+  // Some rows entirely NaN, some with only the target NaN.
+  Z.fill(NaN, 3 * classes, 4 * classes);
+  const targets = Uint32Array.from(
+    { length: samples },
+    (_, s) => s % 11 === 7 ? NO_TARGET : Math.floor(r() * classes),
+  );
+  for (let s = 20; s < 26; s++) {
+    Z.fill(1, s * classes, (s + 1) * classes);
+    Z[s * classes + targets[s]] = NaN;
+  }
+  const expectedNan = Array.from(targets, (t, s) => t !== NO_TARGET && Number.isNaN(Z[s * classes + t]));
+  assert.ok(expectedNan.filter((x) => x).length >= 10, "too few NaN targets");
+  for (const k of [1, 3, classes]) {
+    const outOff = 3, garbage = randomFloats(outOff + samples + 2, 4);
+    const correct = upload(garbage);
+    run(topk(gpu, upload(Z), upload(targets), samples, classes, k, correct, outOff));
+    const expected = Float32Array.from(garbage);
+    expected.set(topkRef(Z, targets, classes, k), outOff);
+    const actual = await readFloats(gpu, correct, garbage.length);
+    assertClose(actual, expected, 0, `topk NaN k=${k}`);
+    expectedNan.forEach((isNan, s) => {
+      if (isNan) assert.equal(actual[outOff + s], 0, `k=${k}: sample ${s} with a NaN target counted correct`);
+    });
+  }
+  // A NaN logit ranks above a finite target: out of the top 1, in the top 2.
+  const row = Float32Array.of(NaN, 1, 0);
+  assert.deepEqual(Array.from(topkRef(row, Uint32Array.of(1), 3, 1)), [0]);
+  assert.deepEqual(Array.from(topkRef(row, Uint32Array.of(1), 3, 2)), [1]);
+  // A NaN target is never correct, even with k = classes.
+  assert.deepEqual(Array.from(topkRef(row, Uint32Array.of(0), 3, 3)), [0]);
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // ops/optim.ts
 

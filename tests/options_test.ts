@@ -81,7 +81,12 @@ Deno.test("defaults: the reference namespace (41 keys), extra options apart", ()
   const parsed = parse([]);
   assert.deepEqual(parsed.options, DEFAULTS);
   assert.equal(Object.keys(parsed.options).length, 41);
-  assert.deepEqual(parsed.extra, { compat: "corrected", dataDirectory: null, metricsReadback: 50 });
+  assert.deepEqual(parsed.extra, {
+    compat: "corrected",
+    dataDirectory: null,
+    metricsReadback: 50,
+    nesterov: false,
+  });
   assert.deepEqual([...parsed.floatKeys].sort(), ["dampening", "l2_regularize", "learning_rate", "momentum"]);
 });
 
@@ -112,7 +117,12 @@ Deno.test("values of every kind, '=' syntax, prefixes, negative numbers, last oc
     "krum",
   ]);
   assert.deepEqual(o.gar_args, { m: 2 });
-  assert.deepEqual(parsed.extra, { compat: "reference-v1", dataDirectory: "/data", metricsReadback: 7 });
+  assert.deepEqual(parsed.extra, {
+    compat: "reference-v1",
+    dataDirectory: "/data",
+    metricsReadback: 7,
+    nesterov: false,
+  });
   assert.ok(parsed.floatKeys.has("weight_decay"));
   assert.ok(parsed.floatKeys.has("gradient_clip"));
   assert.ok(!parsed.floatKeys.has("nb_workers"));

@@ -2,7 +2,8 @@
  * The GPU training loop (train/simulator.ts `Simulator`) end to end against its plain-TypeScript reference
  * (train/reference.ts): a tiny mlp on a tiny synthetic dataset, n = 7 workers, several steps with a partial
  * last batch of an epoch, study on (past 3), in several configuration variants (momentum position, compat
- * flavours, clipping, l1/l2, weight decay, learning-rate decay, rules and attacks, flips and normalisation).
+ * flavours, clipping, l1/l2, weight decay, learning-rate decay, rules and attacks, flips and normalisation,
+ * Nesterov look-ahead, local SGD steps).
  * Compared: every study row (columns 2–22, per-column relative tolerance, NaN where the reference has NaN),
  * the training point counts, the evaluation counts (exact) and the final GPU buffers (θ, momentum).
  */
@@ -152,7 +153,10 @@ async function compare(
   }
   if (config.study) assert.deepEqual(state.buffers["theta-origin"], ref.theta0, `${name}: θ₀`);
   assert.equal(state.step, steps);
-  assert.equal(state.datapoints, steps * config.batchSize * (config.workers - config.realByzantine));
+  assert.equal(
+    state.datapoints,
+    steps * config.batchSize * (config.workers - config.realByzantine) * config.localSteps,
+  );
 }
 
 /** The synthetic dataset with flips on both splits and a non-trivial normalisation. */
@@ -257,6 +261,118 @@ Deno.test("simulator vs reference: a run restored from a snapshot continues like
     },
     8,
     4,
+  );
+});
+
+Deno.test("simulator vs reference: Nesterov at the update (torch first step), study-only workers look ahead too", async () => {
+  await compare("nesterov/update/reference-v1", {
+    nesterov: true,
+    studySamples: 9,
+    dampening: 0.2,
+    gradientClip: 0.5,
+    l2: 0.3,
+    weightDecay: 0.01,
+    learningRateDecay: 4,
+    learningRateDecayDelta: 3,
+  }, 8);
+});
+
+Deno.test("simulator vs reference: Nesterov at the update (zero-initialised), l1 + l2 at the look-ahead", async () => {
+  await compare("nesterov/update/corrected", {
+    nesterov: true,
+    compat: COMPAT.corrected,
+    dampening: 0.3,
+    realByzantine: 2,
+    rule: getRule("median"),
+    gradientClip: 0.4,
+    l1: 0.002,
+    l2: 0.05,
+    weightDecay: 0.005,
+  }, 8);
+});
+
+Deno.test("simulator vs reference: Nesterov at the server, average vs empire", async () => {
+  await compare("nesterov/server", {
+    nesterov: true,
+    momentumAt: "server",
+    compat: COMPAT.corrected,
+    dampening: 0.5,
+    realByzantine: 2,
+    attack: getAttack("empire"),
+    attackArgs: { factor: 1.1 },
+    gradientClip: 0.6,
+    l1: 0.001,
+    learningRateDecay: 6,
+    learningRateDecayDelta: 2,
+  }, 8);
+});
+
+Deno.test("simulator vs reference: Nesterov at the workers (study-only workers at θ), krum vs little", async () => {
+  await compare("nesterov/worker", {
+    nesterov: true,
+    momentumAt: "worker",
+    studySamples: 7,
+    dampening: 0.1,
+    realByzantine: 2,
+    rule: getRule("krum"),
+    attack: getAttack("little"),
+    attackArgs: { factor: 1.5, negative: true },
+    dataset: FLIPPED,
+    l2: 0.1,
+    weightDecay: 0.005,
+  }, 8);
+});
+
+Deno.test("simulator vs reference: 2 local steps, update momentum, unit clip, squared l1 + l2", async () => {
+  await compare("local-2/update", {
+    localSteps: 2,
+    studySamples: 9,
+    dampening: 0.2,
+    gradientClip: 0.5,
+    l1: 0.05,
+    l2: 0.3,
+    weightDecay: 0.01,
+    learningRateDecay: 4,
+    learningRateDecayDelta: 3,
+  }, 6);
+});
+
+Deno.test("simulator vs reference: 3 local steps, server momentum, clip to c, l1 + l2, median vs little", async () => {
+  await compare("local-3/server", {
+    localSteps: 3,
+    momentumAt: "server",
+    compat: COMPAT.corrected,
+    dampening: 0.3,
+    realByzantine: 2,
+    rule: getRule("median"),
+    attack: getAttack("little"),
+    attackArgs: { factor: 1.5 },
+    gradientClip: 0.8,
+    l1: 0.002,
+    l2: 0.05,
+    dataset: FLIPPED,
+  }, 5);
+});
+
+Deno.test("simulator vs reference: 2 local steps from the workers' Nesterov look-ahead, resumed from a snapshot", async () => {
+  await compare(
+    "local-2/nesterov/worker",
+    {
+      localSteps: 2,
+      nesterov: true,
+      momentumAt: "worker",
+      dampening: 0.1,
+      realByzantine: 2,
+      rule: getRule("krum"),
+      attack: getAttack("little"),
+      attackArgs: { factor: 1.5, negative: true },
+      gradientClip: 0.6,
+      l1: 0.001,
+      l2: 0.1,
+      readbackEvery: 2,
+    },
+    6,
+    3,
   );
 });
 

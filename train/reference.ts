@@ -6,10 +6,12 @@
  * It re-implements, independently of the GPU code paths: the shared shuffled training and test loaders with
  * their flips (same seeded streams as train/feed.ts: `STREAM`, `Rng.permutation`, `Rng.nextFloat`), the input
  * transform, per-worker loss and gradient (models/mlp_reference.ts, f64) with the l1/l2 terms, clipping,
+ * the Nesterov look-ahead point (spec 12.1), local SGD steps (spec 3.4, intended semantics),
  * momentum at the update / server / workers, the attack and the rule (their plain-TS `generate` /
  * `aggregate`), weight decay, the learning-rate schedule, the SGD step, the study row (spec 4, f64) and top-k
- * evaluation. Vectors that the simulator keeps in f32 buffers (θ, gradients, momentum buffers, submitted
- * rows) are rounded to f32 at the same points; everything else is computed in f64.
+ * evaluation. Vectors that the simulator keeps in f32 buffers (θ, the workers' parameters, gradients, local
+ * gradient sums, momentum buffers, submitted rows) are rounded to f32 at the same points; everything else is
+ * computed in f64.
  */
 import { Rng } from "../data/rng.ts";
 import type { Dataset, Split } from "../data/dataset.ts";
@@ -227,12 +229,10 @@ function topkCorrect(widths: readonly number[], theta: Vec, X: Float64Array, tar
 
 /** Runs `steps` training steps of `config` from scratch, as `Simulator.run(steps, …)` does. */
 export function runReference(c: TrainingConfig, steps: number): ReferenceResult {
-  if (c.nesterov || c.localSteps !== 1) {
-    throw new Error("reference: Nesterov and local steps are not covered");
-  }
   const ds = c.dataset, f32 = Math.fround;
   const widths = mlpWidths(c.model);
-  const n = c.workers, fr = c.realByzantine, h = n - fr, B = c.batchSize;
+  const n = c.workers, fr = c.realByzantine, h = n - fr, B = c.batchSize, L = c.localSteps;
+  if (!Number.isInteger(L) || L < 1) throw new Error(`reference: invalid local step count ${L}`);
   const K = c.study ? Math.max(h, c.studySamples) : h;
   const theta0 = initialParameters(c.model, new Rng(c.seed, STREAM.init));
   const d = theta0.length;
@@ -261,6 +261,12 @@ export function runReference(c: TrainingConfig, steps: number): ReferenceResult 
   };
   const past: Float64Array[] = [];
   const muUpdate = c.momentumAt === "update" ? c.momentum : 0;
+  // Nesterov (spec 12.1): the momentum buffer of worker k's look-ahead point θ − μ·η·m, if any.
+  const lookahead = (k: number): Float32Array | null => {
+    if (!c.nesterov || c.momentum === 0) return null;
+    if (c.momentumAt === "worker") return k < h ? workerMomentum[k] : null;
+    return c.momentumAt === "server" ? serverMomentum : updateMomentum;
+  };
 
   const evaluate = (t: number) => {
     let correct = 0, total = 0;
@@ -272,33 +278,64 @@ export function runReference(c: TrainingConfig, steps: number): ReferenceResult 
     result.evals.push({ step: t, correct, total });
   };
 
+  /**
+   * 3.1–3.3: the gradient of the next batch at parameters `at` (f32 values), with the l1/l2 terms of `at`,
+   * clipped, rounded to f32 as the G buffer holds it; pushes the loss (with the l1/l2 terms) on `losses`.
+   */
+  const gradient = (at: Vec, losses: number[]): Float32Array => {
+    const batch = train.next();
+    result.batchSizes.push(batch.indices.length);
+    const { X, targets } = batchInputs(ds, ds.train, batch);
+    const { loss, grad } = mlpLossGradient(widths, at, X, targets, targets.length);
+    let l1 = 0;
+    for (let j = 0; j < d; j++) l1 += Math.abs(at[j]);
+    const l2 = norm2(at);
+    losses.push(loss + (c1 !== 0 ? c1 * l1 : 0) + (c2 !== 0 ? c2 * l2 : 0));
+    for (let j = 0; j < d; j++) {
+      grad[j] += c1 * Math.sign(at[j]) + (c2 !== 0 && l2 > 0 ? (c2 * at[j]) / l2 : 0);
+    }
+    if (c.gradientClip !== null) {
+      const g = norm2(grad);
+      if (g > c.gradientClip) {
+        const scale = c.compat.unitClip ? 1 / g : c.gradientClip / g;
+        for (let j = 0; j < d; j++) grad[j] *= scale;
+        result.clipping.rescaled++;
+      } else {
+        result.clipping.kept++;
+      }
+    }
+    return Float32Array.from(grad);
+  };
+
   for (let t = 0;; t++) {
     if (c.evaluationDelta > 0 && t % c.evaluationDelta === 0) evaluate(t);
     if (t >= steps) break;
+    const lr = f32(referenceLearningRate(c, t));
 
-    // 3.1–3.3: K gradients from the shared stream, loss with the l1/l2 terms, clipping.
-    const l1 = theta.reduce((a, x) => a + Math.abs(x), 0), l2 = norm2(theta);
+    // 3.1–3.4: K workers, each from θ or its look-ahead θ − μ·η·m (f32 kernel local_point.wgsl), draws its
+    // L batches consecutively from the shared stream; between local steps it moves its own parameters
+    // w ← w − η·g_j, and submits the average of its L clipped gradients (f32 kernel local_step.wgsl).
     const G: Float32Array[] = [], losses: number[] = [];
+    const muLr = f32(f32(c.momentum) * lr);
     for (let k = 0; k < K; k++) {
-      const batch = train.next();
-      result.batchSizes.push(batch.indices.length);
-      const { X, targets } = batchInputs(ds, ds.train, batch);
-      const { loss, grad } = mlpLossGradient(widths, theta, X, targets, targets.length);
-      losses.push(loss + (c1 !== 0 ? c1 * l1 : 0) + (c2 !== 0 ? c2 * l2 : 0));
-      for (let j = 0; j < d; j++) {
-        grad[j] += c1 * Math.sign(theta[j]) + (c2 !== 0 && l2 > 0 ? (c2 * theta[j]) / l2 : 0);
+      const m = lookahead(k);
+      if (m === null && L === 1) {
+        G.push(gradient(theta, losses));
+        continue;
       }
-      if (c.gradientClip !== null) {
-        const g = norm2(grad);
-        if (g > c.gradientClip) {
-          const scale = c.compat.unitClip ? 1 / g : c.gradientClip / g;
-          for (let j = 0; j < d; j++) grad[j] *= scale;
-          result.clipping.rescaled++;
-        } else {
-          result.clipping.kept++;
+      const w = m === null ? theta.slice() : theta.map((x, j) => f32(x - f32(muLr * m[j])));
+      const sum = new Float32Array(d);
+      for (let s = 0;; s++) {
+        const g = gradient(w, losses);
+        if (s === L - 1) {
+          G.push(L === 1 ? g : g.map((x, j) => f32(f32(sum[j] + x) / L)));
+          break;
+        }
+        for (let j = 0; j < d; j++) {
+          sum[j] = f32(sum[j] + g[j]);
+          w[j] = f32(w[j] - f32(lr * g[j]));
         }
       }
-      G.push(Float32Array.from(grad));
     }
 
     // 3.5: momentum placement → honest submitted vectors.
@@ -332,14 +369,13 @@ export function runReference(c: TrainingConfig, steps: number): ReferenceResult 
         past,
         c.momentum,
       );
-      result.rows.push({ step: t, datapoints: t * B * h, metrics: row });
+      result.rows.push({ step: t, datapoints: t * B * h * L, metrics: row });
       past.unshift(average);
       if (past.length > c.studyPast) past.pop();
     }
     if (c.momentumAt === "server") serverMomentum.set(aggregate);
 
-    // 3.7: learning rate, weight decay, update momentum (torch first step or zero-initialised), SGD.
-    const lr = f32(referenceLearningRate(c, t));
+    // 3.7: weight decay, update momentum (torch first step or zero-initialised), SGD.
     const first = t === 0 && c.compat.torchFirstMomentum;
     for (let j = 0; j < d; j++) {
       let v = aggregate[j] + c.weightDecay * theta[j];
