@@ -69,6 +69,7 @@ const base: TrainingConfig = {
   evaluationDelta: 5,
   topK: 1,
   compat: COMPAT["reference-v1"],
+  behaviour: "reference-v1",
   readbackEvery: 50,
 };
 const quiet: Observer = { evaluated() {}, studied() {}, flush: () => Promise.resolve() };

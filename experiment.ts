@@ -21,7 +21,7 @@ import { writeFileAtomic } from "./results/atomic.ts";
 import { configJson, renderConfigTree } from "./results/config.ts";
 import { checkResultDirectory, createResultDirectory, ResultDirectoryError } from "./results/directory.ts";
 import { ResultWriter } from "./results/writer.ts";
-import { Simulator } from "./train/simulator.ts";
+import { CapacityError, Simulator } from "./train/simulator.ts";
 import {
   checkFingerprint,
   CheckpointError,
@@ -125,6 +125,7 @@ const USER_ERRORS = [
   ResultDirectoryError,
   GpuUnavailableError,
   CheckpointError,
+  CapacityError,
 ];
 
 if (import.meta.main) {

@@ -17,13 +17,13 @@
 import { acquireGpu } from "./gpu/device.ts";
 import { getRule } from "./gar/registry.ts";
 import { aggregateOnGpu } from "./gar/run.ts";
-import type { Args } from "./gar/rule.ts";
+import { type Args, type Behaviour, DEFAULT_BEHAVIOUR } from "./gar/rule.ts";
 import { getAttack } from "./attacks/registry.ts";
 import { attackOnGpu } from "./attacks/run.ts";
 
 export { acquireGpu, type Gpu } from "./gpu/device.ts";
 export { getRule, ruleNames } from "./gar/registry.ts";
-export type { Args, Rule } from "./gar/rule.ts";
+export { type Args, type Behaviour, DEFAULT_BEHAVIOUR, type Rule } from "./gar/rule.ts";
 export { attackNames, getAttack } from "./attacks/registry.ts";
 export type { Attack } from "./attacks/attack.ts";
 export { getModel, modelNames } from "./models/registry.ts";
@@ -32,26 +32,34 @@ export { COMPAT, type TrainingConfig } from "./train/config.ts";
 export { type Observer, Simulator } from "./train/simulator.ts";
 
 /**
- * Aggregates `rows` (n vectors of equal length) with rule `name` on the GPU, declaring `f` Byzantine.
- * Throws when the rule is unknown (the message lists the known ones) or refuses (n, f, args).
+ * Aggregates `rows` (n vectors of equal length) with rule `name` on the GPU, declaring `f` Byzantine, in the
+ * variant `behaviour` (the reference's quirks or the corrected rule, like `--compat`). Throws when the rule
+ * is unknown (the message lists the known ones) or refuses (n, f, args).
  */
 export async function aggregate(
   name: string,
   rows: Float32Array[],
   f: number,
   args: Args = {},
+  behaviour: Behaviour = DEFAULT_BEHAVIOUR,
 ): Promise<Float32Array> {
   const rule = getRule(name);
-  const problem = rule.check(rows.length, f, args);
+  const problem = rule.check(rows.length, f, args, behaviour);
   if (problem) {
     throw new Error(`Aggregation rule '${name}' cannot be used with the given parameters: ${problem}`);
   }
-  return aggregateOnGpu(await acquireGpu(), rule, rows, f, args);
+  return aggregateOnGpu(await acquireGpu(), rule, rows, f, args, behaviour);
 }
 
-/** Why rule `name` refuses (n, f, args), or undefined when it accepts them. */
-export function checkRule(name: string, n: number, f: number, args: Args = {}): string | undefined {
-  return getRule(name).check(n, f, args);
+/** Why rule `name` refuses (n, f, args) in the variant `behaviour`, or undefined when it accepts them. */
+export function checkRule(
+  name: string,
+  n: number,
+  f: number,
+  args: Args = {},
+  behaviour: Behaviour = DEFAULT_BEHAVIOUR,
+): string | undefined {
+  return getRule(name).check(n, f, args, behaviour);
 }
 
 /** The rule's variance-norm bound for (n, f, d), or undefined when the theory gives none. */
@@ -61,7 +69,8 @@ export function upperBound(name: string, n: number, f: number, d: number): numbe
 
 /**
  * The `fReal` Byzantine vectors that attack `name` sends against rule `rule` (f declared = `fDecl`),
- * computed on the GPU from the honest vectors. Throws on unknown names or refused parameters.
+ * computed on the GPU from the honest vectors; `behaviour` is the variant of the attack and of the rule its
+ * line search evaluates. Throws on unknown names or refused parameters.
  */
 export async function attack(
   name: string,
@@ -70,9 +79,10 @@ export async function attack(
   fDecl: number,
   rule: string,
   args: Args = {},
+  behaviour: Behaviour = DEFAULT_BEHAVIOUR,
 ): Promise<Float32Array[]> {
   const chosen = getAttack(name);
-  const problem = chosen.check(honest.length, fReal, fDecl, args);
+  const problem = chosen.check(honest.length, fReal, fDecl, args, behaviour);
   if (problem) throw new Error(`Attack '${name}' cannot be used with the given parameters: ${problem}`);
-  return attackOnGpu(await acquireGpu(), chosen, honest, fReal, fDecl, getRule(rule), args);
+  return attackOnGpu(await acquireGpu(), chosen, honest, fReal, fDecl, getRule(rule), args, behaviour);
 }

@@ -11,7 +11,14 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer, uploadBuffer } from "../gpu/buffers.ts";
-import { type Args, dispatchStage, type Rule, type Stage } from "../gar/rule.ts";
+import {
+  type Args,
+  type Behaviour,
+  DEFAULT_BEHAVIOUR,
+  dispatchStage,
+  type Rule,
+  type Stage,
+} from "../gar/rule.ts";
 import { perElement } from "../ops/launch.ts";
 import { colstats } from "../ops/optim.ts";
 import type { Attack, AttackBinding } from "./attack.ts";
@@ -48,28 +55,39 @@ export interface IdenticalPlan {
   readonly factor: number | FactorSearch;
 }
 
-/** Builds an attack from its check and its plan (the plan reads validated arguments; d is the dimension). */
+/**
+ * Builds an attack from its check and its plan (the plan reads validated arguments; d is the dimension). A
+ * line search evaluates the rule in the attack's behaviour.
+ */
 export function identicalAttack(
   name: string,
   check: (h: number, fReal: number, args: Args) => string | undefined,
-  plan: (args: Args, d: number) => IdenticalPlan,
+  plan: (args: Args, d: number, behaviour: Behaviour) => IdenticalPlan,
 ): Attack {
   return {
     name,
     check: (h, fReal, _fDecl, args) => check(h, fReal, args),
-    generate: (honest, fReal, fDecl, rule, args) =>
-      fReal === 0 ? [] : generateIdentical(honest, fReal, fDecl, rule, plan(args, honest[0].length)),
-    bind: (gpu, b) => b.fReal === 0 ? dispatchStage([]) : bindIdentical(gpu, b, plan(b.args, b.d)),
+    generate: (honest, fReal, fDecl, rule, args, behaviour = DEFAULT_BEHAVIOUR) =>
+      fReal === 0
+        ? []
+        : generateIdentical(honest, fReal, fDecl, rule, behaviour, plan(args, honest[0].length, behaviour)),
+    bind(gpu, b) {
+      const behaviour = b.behaviour ?? DEFAULT_BEHAVIOUR;
+      return b.fReal === 0
+        ? dispatchStage([])
+        : bindIdentical(gpu, b, behaviour, plan(b.args, b.d, behaviour));
+    },
   };
 }
 
 /**
  * An attack of the `little`/`empire`/`bulyan` family (spec 7.2): args `factor` (default −16: a positive
  * number is a fixed factor, a negative int −k a line search of k evaluations), `negative` (default false:
- * use −factor), plus `legacy_sign` (our compatibility switch, default true). **QUIRK** (spec 7.2, 10.6): the
- * reference searches over −x when `negative` is set but submits `avg + x_best·dir`, dropping the sign;
- * `legacy_sign:true` reproduces that, `legacy_sign:false` submits `avg − x_best·dir`. `extraCheck` and
- * `direction` see the other (forwarded) arguments.
+ * use −factor), plus our optional `legacy_sign`. **QUIRK** (spec 7.2, 10.6): the reference searches over −x
+ * when `negative` is set but submits `avg + x_best·dir`, dropping the sign. Behaviour `reference-v1`
+ * reproduces that, `corrected` submits the searched sign, `avg − x_best·dir`; an explicit `legacy_sign`
+ * overrides the behaviour (true: the quirk, false: the searched sign). `extraCheck` and `direction` see the
+ * other (forwarded) arguments.
  */
 export function familyAttack(
   name: string,
@@ -79,15 +97,16 @@ export function familyAttack(
   const check = (h: number, fReal: number, args: Args) =>
     checkCommon(h, fReal) ?? checkFactor(args.factor ?? -16) ??
       checkBoolean(args, "negative") ?? checkBoolean(args, "legacy_sign") ?? extraCheck(args);
-  const plan = (args: Args, d: number): IdenticalPlan => {
+  const plan = (args: Args, d: number, behaviour: Behaviour): IdenticalPlan => {
     const factor = argNumber(args.factor ?? -16);
     const sign = args.negative === true ? -1 : 1;
     const search = pyInt(args.factor ?? -16) !== undefined && factor < 0;
+    const legacySign = args.legacy_sign ?? behaviour === "reference-v1";
     return {
       ...direction(args, d),
       withMean: true,
       factor: search
-        ? { evals: Math.ceil(-factor), searchSign: sign, finalSign: args.legacy_sign === false ? sign : 1 }
+        ? { evals: Math.ceil(-factor), searchSign: sign, finalSign: legacySign ? 1 : sign }
         : sign * factor,
     };
   };
@@ -116,6 +135,7 @@ function generateIdentical(
   fReal: number,
   fDecl: number,
   rule: Rule,
+  behaviour: Behaviour,
   plan: IdenticalPlan,
 ): Float32Array[] {
   const { avg, dir } = honestStats(honest, plan);
@@ -134,7 +154,7 @@ function generateIdentical(
     const objective = (t: number) => {
       const candidate = vector(search.searchSign * t);
       const rows = [...honest, ...Array.from({ length: fReal }, () => candidate)];
-      const out = rule.aggregate(rows, fDecl, {});
+      const out = rule.aggregate(rows, fDecl, {}, behaviour);
       return out.reduce((acc, o, j) => acc + Math.fround(o - avg[j]) ** 2, 0);
     };
     x = search.finalSign * lineMaximize(objective, search.evals);
@@ -166,7 +186,7 @@ function honestStats(honest: readonly Float32Array[], plan: IdenticalPlan) {
 }
 
 /** GPU version: writes rows h..h+f_real-1 of the submitted matrix. */
-function bindIdentical(gpu: Gpu, b: AttackBinding, plan: IdenticalPlan): Stage {
+function bindIdentical(gpu: Gpu, b: AttackBinding, behaviour: Behaviour, plan: IdenticalPlan): Stage {
   const avg = storageBuffer(gpu, b.d * 4, "attack-avg");
   const sq = storageBuffer(gpu, b.d * 4, "attack-sq");
   const dir = storageBuffer(gpu, b.d * 4, "attack-dir");
@@ -199,7 +219,7 @@ function bindIdentical(gpu: Gpu, b: AttackBinding, plan: IdenticalPlan): Stage {
   const candidate = rows(state, SLOT.x, search.searchSign);
   const objective = ruleObjective(
     gpu,
-    { rule: b.rule, submitted: b.submitted, n: b.h + b.fReal, f: b.fDecl, d: b.d },
+    { rule: b.rule, behaviour, submitted: b.submitted, n: b.h + b.fReal, f: b.fDecl, d: b.d },
     avg,
     state,
   );

@@ -8,7 +8,7 @@
 import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer } from "../gpu/buffers.ts";
 import { bind, type Dispatch } from "../gpu/kernel.ts";
-import type { Rule, Stage } from "../gar/rule.ts";
+import type { Behaviour, Rule, Stage } from "../gar/rule.ts";
 import { axpby } from "../ops/optim.ts";
 import { Reduce, reduceRows } from "../ops/reduce.ts";
 import { LINE_SEARCH_DEFAULTS, type LineSearchSettings } from "./line_search.ts";
@@ -58,6 +58,8 @@ export function lineSearchStage(gpu: Gpu, state: GPUBuffer, evals: number, evalu
 /** The rule the search runs against, on the full submitted matrix (honest rows, then candidate rows). */
 export interface SearchTarget {
   readonly rule: Rule;
+  /** Variant of the rule (the attack's). */
+  readonly behaviour: Behaviour;
   readonly submitted: GPUBuffer;
   /** Rows of `submitted` the rule aggregates (h + f_real). */
   readonly n: number;
@@ -73,7 +75,15 @@ export interface SearchTarget {
 export function ruleObjective(gpu: Gpu, t: SearchTarget, avg: GPUBuffer, state: GPUBuffer): Stage {
   const output = storageBuffer(gpu, t.d * 4, "attack-search-aggregate");
   const diff = storageBuffer(gpu, t.d * 4, "attack-search-diff");
-  const aggregate = t.rule.bind(gpu, { n: t.n, f: t.f, d: t.d, input: t.submitted, output, args: {} });
+  const aggregate = t.rule.bind(gpu, {
+    n: t.n,
+    f: t.f,
+    d: t.d,
+    input: t.submitted,
+    output,
+    args: {},
+    behaviour: t.behaviour,
+  });
   const tail = [
     axpby(gpu, t.d, 1, output, 0, -1, avg, 0, diff, 0),
     ...reduceRows(gpu, diff, { rows: 1, len: t.d, stride: t.d }, Reduce.SumSquares, state, SLOT.y),

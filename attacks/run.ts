@@ -4,10 +4,13 @@
 import type { Gpu } from "../gpu/device.ts";
 import { readFloats, storageBuffer, writeBuffer } from "../gpu/buffers.ts";
 import { Recorder } from "../gpu/kernel.ts";
-import type { Args, Rule } from "../gar/rule.ts";
+import type { Args, Behaviour, Rule } from "../gar/rule.ts";
 import type { Attack } from "./attack.ts";
 
-/** Returns the f_real Byzantine vectors the attack produces against `rule` (no validity check). */
+/**
+ * Returns the f_real Byzantine vectors the attack produces against `rule` (no validity check), both in the
+ * variant `behaviour` (default `DEFAULT_BEHAVIOUR`).
+ */
 export async function attackOnGpu(
   gpu: Gpu,
   attack: Attack,
@@ -16,12 +19,13 @@ export async function attackOnGpu(
   fDecl: number,
   rule: Rule,
   args: Args,
+  behaviour?: Behaviour,
 ): Promise<Float32Array[]> {
   const h = honest.length, d = honest[0].length;
   const submitted = storageBuffer(gpu, (h + fReal) * d * 4, "attack-submitted");
   honest.forEach((row, i) => writeBuffer(gpu, submitted, i * d * 4, row));
   const rec = new Recorder(gpu);
-  attack.bind(gpu, { h, fReal, fDecl, d, submitted, rule, args }).record(rec);
+  attack.bind(gpu, { h, fReal, fDecl, d, submitted, rule, args, behaviour }).record(rec);
   rec.submit();
   const all = await readFloats(gpu, submitted, fReal * d, h * d);
   submitted.destroy();

@@ -21,7 +21,10 @@ export function plainArgs(dict: KeyvalDict): Args {
   return Object.fromEntries(Object.entries(dict).map(([k, v]) => [k, v instanceof PyFloat ? v.value : v]));
 }
 
-/** Resolves everything but the dataset (fast checks first), then loads and verifies the dataset. */
+/**
+ * Resolves everything but the dataset (fast checks first), then loads and verifies the dataset. The rule and
+ * the attack are checked in the run's variant (`--compat`, gar/rule.ts `Behaviour`).
+ */
 export async function resolveConfig(
   o: ExperimentOptions,
   extra: ExtraOptions,
@@ -45,11 +48,11 @@ export async function resolveConfig(
   if (o.nb_workers < 1) fail(`Invalid arguments: non-positive number of workers ${o.nb_workers}`);
   const ruleArgs = plainArgs(o.gar_args), attackArgs = plainArgs(o.attack_args);
   const h = o.nb_workers - o.nb_real_byz;
-  const ruleProblem = rule.check(o.nb_workers, o.nb_decl_byz, ruleArgs);
+  const ruleProblem = rule.check(o.nb_workers, o.nb_decl_byz, ruleArgs, extra.compat);
   if (ruleProblem) {
     fail(`Aggregation rule '${rule.name}' cannot be used with the given parameters: ${ruleProblem}`);
   }
-  const attackProblem = attack.check(h, o.nb_real_byz, o.nb_decl_byz, attackArgs);
+  const attackProblem = attack.check(h, o.nb_real_byz, o.nb_decl_byz, attackArgs, extra.compat);
   if (attackProblem) {
     fail(`Attack '${attack.name}' cannot be used with the given parameters: ${attackProblem}`);
   }
@@ -102,6 +105,7 @@ export async function resolveConfig(
     evaluationDelta: o.evaluation_delta,
     topK: k as number,
     compat: COMPAT[extra.compat],
+    behaviour: extra.compat,
     readbackEvery: extra.metricsReadback,
   };
 }

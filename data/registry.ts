@@ -1,6 +1,8 @@
 /** Dataset registry: name → loader. */
 
 import { type Dataset, DatasetError } from "./dataset.ts";
+import { loadCifar10 } from "./cifar10.ts";
+import { loadFashionMnist } from "./fashion_mnist.ts";
 import { loadMnist } from "./mnist.ts";
 import { syntheticDataset } from "./synthetic.ts";
 
@@ -18,6 +20,8 @@ type Loader = (options: LoadOptions) => Promise<Dataset>;
 
 const LOADERS: ReadonlyMap<string, Loader> = new Map<string, Loader>([
   ["mnist", (options) => loadMnist(options.directory, options.noTransform)],
+  ["fashionmnist", (options) => loadFashionMnist(options.directory, options.noTransform)],
+  ["cifar10", (options) => loadCifar10(options.directory, options.noTransform)],
   ["synthetic", (options) => Promise.resolve(syntheticDataset("synthetic", {}, options.seed))],
 ]);
 

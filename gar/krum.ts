@@ -1,8 +1,11 @@
 /**
- * `krum` — Multi-Krum (spec 6.3), with the reference's QUIRKs (spec 10.4): Euclidean (not squared)
- * distances, a non-finite distance counts as +∞, the score of a row is the sum of its n − f − 1 (not
- * n − f − 2) smallest distances to the others. Output: mean of the m best-scored rows (default m = n − f − 2), ranked
- * by (score, index) as Python's stable sort does.
+ * `krum` — Multi-Krum (spec 6.3): rows are scored by the sum of their distances to their nearest
+ * neighbours; the output is the mean of the m best-scored rows (default and largest m = n − f − 2), ranked
+ * by (score, index) as Python's stable sort does. A non-finite distance counts as +∞.
+ *
+ * - `reference-v1`, with the reference's QUIRK (spec 10.4): Euclidean (not squared) distances and the
+ *   n − f − 1 (not n − f − 2) smallest of them.
+ * - `corrected`, as the Krum paper (Blanchard et al. 2017): squared distances and the n − f − 2 smallest.
  *
  * NaN/∞: a row holding a NaN or ∞ is at distance +∞ from every other row. With at most f such rows, every
  * other row still has n − f − 1 finite distances, hence a finite score, while the bad rows score +∞ and
@@ -20,7 +23,7 @@ import {
   rankByKey,
   selectMeans,
 } from "../ops/dist_select.ts";
-import { type Args, dispatchStage, type Rule } from "./rule.ts";
+import { type Args, type Behaviour, DEFAULT_BEHAVIOUR, dispatchStage, type Rule } from "./rule.ts";
 
 /** Check of the gradient count shared by the rules (spec 6.2). */
 export function checkList(n: number): string | undefined {
@@ -55,24 +58,31 @@ export function krumUpperBound(n: number, f: number): number {
   return 1 / Math.sqrt(2 * (n - f + (f * (n + f * (n - f - 2) - 2)) / (n - 2 * f - 2)));
 }
 
+/** How a variant scores: distances squared or Euclidean, and how many nearest neighbours are summed. */
+function scoring(behaviour: Behaviour, n: number, f: number) {
+  return behaviour === "reference-v1"
+    ? { euclidean: true, neighbours: n - f - 1 }
+    : { euclidean: false, neighbours: n - f - 2 };
+}
+
 /** Multi-Krum. */
 export const krum: Rule = {
   name: "krum",
   check: (n, f, args) => checkList(n) ?? checkByzantine(n, f, 2, 3) ?? checkSelected(n, f, args),
   upperBound: krumUpperBound,
-  aggregate(rows, f, args) {
-    const n = rows.length;
-    const scores = neighbourScoresRef(distancesRef(rows, rows, true), n, n - f - 1);
+  aggregate(rows, f, args, behaviour = DEFAULT_BEHAVIOUR) {
+    const n = rows.length, s = scoring(behaviour, n, f);
+    const scores = neighbourScoresRef(distancesRef(rows, rows, s.euclidean), n, s.neighbours);
     return meanOfRows(rows, orderByKey(scores).slice(0, selectedCount(n, f, args)));
   },
   bind(gpu, b) {
-    const m = selectedCount(b.n, b.f, b.args);
+    const m = selectedCount(b.n, b.f, b.args), s = scoring(b.behaviour ?? DEFAULT_BEHAVIOUR, b.n, b.f);
     const D = storageBuffer(gpu, b.n * b.n * 4, "krum-distances");
     const scores = storageBuffer(gpu, b.n * 4, "krum-scores");
     const order = storageBuffer(gpu, b.n * 4, "krum-order");
     return dispatchStage([
-      ...pairwiseDistances(gpu, b.input, b.n, b.d, D, 0, true),
-      ...neighbourScores(gpu, D, b.n, b.n - b.f - 1, scores),
+      ...pairwiseDistances(gpu, b.input, b.n, b.d, D, 0, s.euclidean),
+      ...neighbourScores(gpu, D, b.n, s.neighbours, scores),
       rankByKey(gpu, scores, 0, b.n, order),
       selectMeans(gpu, b.input, b.n, b.d, order, { rounds: 1, m, mMax: m }, b.output),
     ]);

@@ -7,6 +7,15 @@
 import type { Gpu } from "../gpu/device.ts";
 import type { Dispatch, Recorder } from "../gpu/kernel.ts";
 
+/**
+ * Which variant of the rules (and attacks) runs: `reference-v1` reproduces the reference tool's quirks
+ * (spec 10.4, 10.6), `corrected` does what the papers define. Rules without a quirk ignore it.
+ */
+export type Behaviour = "reference-v1" | "corrected";
+
+/** The behaviour used when none is given (the `--compat` default). */
+export const DEFAULT_BEHAVIOUR: Behaviour = "corrected";
+
 /** Typed `key:value` arguments of a rule or an attack (spec 1.2). */
 export type Args = Readonly<Record<string, unknown>>;
 
@@ -23,17 +32,19 @@ export interface GarBinding {
   readonly input: GPUBuffer;
   readonly output: GPUBuffer;
   readonly args: Args;
+  /** Variant to bind (default `DEFAULT_BEHAVIOUR`). */
+  readonly behaviour?: Behaviour;
 }
 
 /** An aggregation rule. */
 export interface Rule {
   readonly name: string;
-  /** One-line reason why (n, f, args) is invalid, or undefined when valid. */
-  check(n: number, f: number, args: Args): string | undefined;
+  /** One-line reason why (n, f, args) is invalid for that variant, or undefined when valid. */
+  check(n: number, f: number, args: Args, behaviour?: Behaviour): string | undefined;
   /** Maximum ratio std-dev/norm of honest gradients for which the rule is proven to work (spec 6.1). */
   upperBound?(n: number, f: number, d: number): number;
   /** Plain TypeScript aggregation (the reference of the GPU kernels). */
-  aggregate(rows: readonly Float32Array[], f: number, args: Args): Float32Array;
+  aggregate(rows: readonly Float32Array[], f: number, args: Args, behaviour?: Behaviour): Float32Array;
   /** Binds the GPU aggregation; the returned stage is recorded once per step. */
   bind(gpu: Gpu, binding: GarBinding): Stage;
 }

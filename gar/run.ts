@@ -4,7 +4,7 @@
 import type { Gpu } from "../gpu/device.ts";
 import { readFloats, storageBuffer, writeBuffer } from "../gpu/buffers.ts";
 import { Recorder } from "../gpu/kernel.ts";
-import type { Args, Rule } from "./rule.ts";
+import type { Args, Behaviour, Rule } from "./rule.ts";
 
 /** Uploads `rows` (n vectors of length d) as one n×d matrix. */
 export function uploadRows(gpu: Gpu, rows: readonly Float32Array[], label: string): GPUBuffer {
@@ -19,19 +19,23 @@ export function uploadRows(gpu: Gpu, rows: readonly Float32Array[], label: strin
   return buffer;
 }
 
-/** Aggregates `rows` with `rule` on the GPU (no validity check: call `rule.check` first). */
+/**
+ * Aggregates `rows` with `rule` on the GPU (no validity check: call `rule.check` first); `behaviour`
+ * defaults to the rule's default (`DEFAULT_BEHAVIOUR`).
+ */
 export async function aggregateOnGpu(
   gpu: Gpu,
   rule: Rule,
   rows: readonly Float32Array[],
   f: number,
   args: Args,
+  behaviour?: Behaviour,
 ): Promise<Float32Array> {
   const n = rows.length, d = rows[0].length;
   const input = uploadRows(gpu, rows, "gar-input");
   const output = storageBuffer(gpu, d * 4, "gar-output");
   const rec = new Recorder(gpu);
-  rule.bind(gpu, { n, f, d, input, output, args }).record(rec);
+  rule.bind(gpu, { n, f, d, input, output, args, behaviour }).record(rec);
   rec.submit();
   const result = await readFloats(gpu, output, d);
   input.destroy();

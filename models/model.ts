@@ -26,6 +26,20 @@ export interface ModelPasses {
   readonly forward: readonly Dispatch[];
   /** Writes worker w's gradient into row w of the gradient matrix (training only). */
   readonly backward: readonly Dispatch[];
+  /** Queues the step number that seeds this step's dropout masks (training mode only; call before submitting). */
+  readonly setStep?: (step: number) => void;
+}
+
+/**
+ * Training mode (the corrected behaviour): BatchNorm normalises each worker's batch with its own statistics
+ * and dropout is active. Without it, passes run in evaluation mode like the reference (spec 5.1, QUIRK 3).
+ */
+export interface TrainingMode {
+  /** Run seed: dropout masks depend on (seed, step, layer, worker, element). */
+  readonly seed: number;
+  /** Batch words holding each worker's number of valid rows (u32 at `countOffset + w`); later rows are padding. */
+  readonly batch: GPUBuffer;
+  readonly countOffset: number;
 }
 
 /** How to build passes: `samples` = workers × perWorker rows; gradients go to `gradients` (rows `stride` apart). */
@@ -39,6 +53,7 @@ export interface PassOptions {
   readonly workers: number;
   readonly perWorker: number;
   readonly gradients?: { readonly buffer: GPUBuffer; readonly stride: number };
+  readonly training?: TrainingMode;
 }
 
 /** A model of the registry. */

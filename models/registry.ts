@@ -3,9 +3,12 @@
  */
 import type { Model } from "./model.ts";
 import { mlp } from "./mlp.ts";
+import { empireCnn, simplesConv } from "./convnets.ts";
 
 const MODELS: Record<string, () => Model> = {
   "simples-full": () => mlp("simples-full", [784, 100, 10], { channels: 1, height: 28, width: 28 }),
+  "simples-conv": simplesConv,
+  "empire-cnn": empireCnn,
 };
 
 /** Names of the known models. */

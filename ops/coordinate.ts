@@ -1,6 +1,6 @@
 /**
- * Coordinate-wise aggregation: TypeScript references of the per-column statistics (spec 6.4, 12.2) and the
- * GPU binding of the generated kernels (shaders/coord_rules.ts).
+ * Coordinate-wise aggregation: TypeScript references of the per-column statistics (spec 6.4, 12.2; the lower
+ * and the true median) and the GPU binding of the generated kernels (shaders/coord_rules.ts).
  *
  * All of them order a column as `Float32Array.prototype.sort` does, which is the kernels' key order: NaN
  * after +∞ (NaN-resilient, spec 6.4 recommendation) and −0 before +0. Sums are accumulated in f32 in the
@@ -32,6 +32,16 @@ export function mapColumns(
 /** Lower median (spec 6.4): the value of rank ⌊(n−1)/2⌋ of `column`, NaN counted as +∞. */
 export function lowerMedian(column: Float32Array): number {
   return column.slice().sort()[(column.length - 1) >> 1];
+}
+
+/**
+ * True median: the middle value of `column` for an odd count, the mean of the two middle values for an
+ * even one (NaN counted as +∞), as the kernels compute it: (a + b)·0.5 in f32.
+ */
+export function trueMedian(column: Float32Array): number {
+  const sorted = column.slice().sort(), half = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[half];
+  return Math.fround(Math.fround(sorted[half - 1] + sorted[half]) * 0.5);
 }
 
 /** Trimmed mean (spec 12.2): mean of the values of ranks f … n−f−1 of `column`, NaN counted as +∞. */

@@ -37,12 +37,20 @@ export function meanOfRows(rows: readonly Float32Array[], idx: readonly number[]
   return Float32Array.from(out, (x) => x / idx.length);
 }
 
+/**
+ * Binds the row order of the n×n distances D into `order` (n·(n−1) u32): `order[i·(n−1) + r]` is the column
+ * of rank r among row i's other entries, by (distance, column) with a non-finite distance counted as +∞.
+ */
+export function rowOrder(gpu: Gpu, D: GPUBuffer, n: number, order: GPUBuffer): Dispatch {
+  return perElement(gpu, "dist_row_sort.wgsl", new Params().u32(n), [D, order], n * n);
+}
+
 /** Binds the scores of `neighbourScoresRef` for the n×n distances D into `scores` (n floats). */
 export function neighbourScores(gpu: Gpu, D: GPUBuffer, n: number, k: number, scores: GPUBuffer): Dispatch[] {
-  const sorted = storageBuffer(gpu, n * Math.max(1, n - 1) * 4, "dist-sorted-rows");
+  const order = storageBuffer(gpu, n * Math.max(1, n - 1) * 4, "dist-row-order");
   return [
-    perElement(gpu, "dist_row_sort.wgsl", new Params().u32(n), [D, sorted], n * n),
-    perGroup(gpu, "dist_scores.wgsl", new Params().u32(n).u32(k), [sorted, scores], [Math.ceil(n / 64)]),
+    rowOrder(gpu, D, n, order),
+    perGroup(gpu, "dist_scores.wgsl", new Params().u32(n).u32(k), [D, order, scores], [Math.ceil(n / 64)]),
   ];
 }
 

@@ -4,22 +4,26 @@
 import type { Gpu } from "../gpu/device.ts";
 import { bind, type Dispatch, grid } from "../gpu/kernel.ts";
 import { elementwiseGroup } from "../gpu/tuning.ts";
-import type { Params } from "../gpu/buffers.ts";
+import type { Params, Region } from "../gpu/buffers.ts";
 
-/** Binds `shaders/<shader>` with one invocation per element of `count` (uses `flat_id` in the shader). */
+/**
+ * Binds `shaders/<shader>` (or generated `code`, cached under the name `shader`) with one invocation per
+ * element of `count` (uses `flat_id` in the shader).
+ */
 export function perElement(
   gpu: Gpu,
   shader: string,
   params: Params,
-  buffers: readonly GPUBuffer[],
+  buffers: readonly (GPUBuffer | Region)[],
   count: number,
   constants: Record<string, number> = {},
+  code?: string,
 ): Dispatch {
   const wg = elementwiseGroup(gpu);
   const [x, y] = grid(Math.ceil(count / wg));
   return bind(
     gpu,
-    { shader, constants: { ...constants, WG: wg } },
+    { shader, code, constants: { ...constants, WG: wg } },
     [params.create(gpu, shader), ...buffers],
     [
       x,
@@ -33,7 +37,7 @@ export function perGroup(
   gpu: Gpu,
   shader: string,
   params: Params,
-  buffers: readonly GPUBuffer[],
+  buffers: readonly (GPUBuffer | Region)[],
   groups: readonly [number, number?, number?],
   constants: Record<string, number> = {},
 ): Dispatch {

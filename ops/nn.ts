@@ -55,7 +55,7 @@ export function gatherRef(
   return { X, targets };
 }
 
-/** Binds the gather of a batch into X (samples × pixels) and targets. */
+/** Binds the gather of a batch into X (samples × pixels) and targets (images up to twice the binding limit). */
 export function gather(
   gpu: Gpu,
   images: GPUBuffer,
@@ -68,14 +68,26 @@ export function gather(
 ): Dispatch {
   const plane = f.height * f.width;
   const m = [0, 1, 2].map((c) => f.mean[c] ?? 0), s = [0, 1, 2].map((c) => f.std[c] ?? 1);
+  // Images larger than one binding are bound as two windows, split at a multiple of the offset alignment.
+  const limit = gpu.limits.maxStorageBufferBindingSize;
+  const align = gpu.limits.minStorageBufferOffsetAlignment;
+  const split = images.size <= limit ? images.size : Math.floor(limit / align) * align;
+  const second = images.size <= limit ? images : { buffer: images, offset: split, size: images.size - split };
   const params = new Params().u32(l.samples).u32(l.perWorker).u32(f.channels * plane).u32(f.width).u32(plane)
-    .u32(l.idxOff).u32(l.cntOff).u32(0).f32(m[0]).f32(m[1]).f32(m[2]).f32(0).f32(s[0]).f32(s[1]).f32(s[2])
+    .u32(l.idxOff).u32(l.cntOff).u32(split).f32(m[0]).f32(m[1]).f32(m[2]).f32(0).f32(s[0]).f32(s[1]).f32(s[2])
     .f32(0);
   return perElement(
     gpu,
     "gather.wgsl",
     params,
-    [images, labels, batch, X, targets],
+    [
+      images.size <= limit ? images : { buffer: images, offset: 0, size: split },
+      labels,
+      batch,
+      X,
+      targets,
+      second,
+    ],
     l.samples * f.channels * plane,
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Generator of the coordinate-wise aggregation kernels: `median` (spec 6.4), `trmean`, `phocas` and `meamed`
- * (spec 12.2).
+ * (spec 12.2), the median being the lower or the true one (`EvenMedian`).
  *
  * One invocation per coordinate j loads the n values S[i·d + j] into scalar variables, sorts them with the
  * straight-line network of `sortnet.ts` (NaN as +∞) and computes its rule on the sorted column. The code
@@ -19,16 +19,30 @@ import { sortColumnWgsl } from "./sortnet.ts";
 /** The coordinate-wise rules this generator knows. */
 export type CoordinateRule = "median" | "trmean" | "phocas" | "meamed";
 
+/**
+ * The median of an even number of values: the lower of the two middle ones (the reference's, spec 6.4) or
+ * their mean (the true median). Both are the middle value for an odd count.
+ */
+export type EvenMedian = "lower" | "mean";
+
 /** A kernel to generate: which rule, for n inputs of which f are declared Byzantine. */
 export interface CoordinateKernel {
   readonly rule: CoordinateRule;
   readonly n: number;
   readonly f: number;
+  /** Median of `median` and centre of `meamed` for even n (default "lower"). */
+  readonly evenMedian?: EvenMedian;
+}
+
+/** Whether the kernel takes the mean of the two middle values (only differs from "lower" for even n). */
+function meanMedian(k: CoordinateKernel): boolean {
+  return k.evenMedian === "mean" && k.n % 2 === 0 && (k.rule === "median" || k.rule === "meamed");
 }
 
 /** Pipeline cache key of a kernel (the code differs for every n, and for every f except the median's). */
 export function coordinateKey(k: CoordinateKernel): string {
-  return k.rule === "median" ? `coord_median_n${k.n}` : `coord_${k.rule}_n${k.n}_f${k.f}`;
+  const rule = meanMedian(k) ? `${k.rule}_mid` : k.rule;
+  return k.rule === "median" ? `coord_${rule}_n${k.n}` : `coord_${rule}_n${k.n}_f${k.f}`;
 }
 
 const range = (from: number, to: number) =>
@@ -83,7 +97,11 @@ export function coordinateWgsl(k: CoordinateKernel): string {
     );
   }
   lines.push(sortColumnWgsl(n));
-  const median = `key_f32(v${Math.floor((n - 1) / 2)})`;
+  // The mean of the two middle values overflows only when their f32 sum does. (Adding halves instead would
+  // not help: llvmpipe's fast-math factors 0.5·a + 0.5·b back into 0.5·(a + b).)
+  const median = meanMedian(k)
+    ? `((key_f32(v${n / 2 - 1}) + key_f32(v${n / 2})) * 0.5)`
+    : `key_f32(v${Math.floor((n - 1) / 2)})`;
   // Trimmed mean (spec 12.2): mean of the sorted values of ranks f … n−f−1, summed in ascending order.
   const trimmed = [
     `  var t = 0.0;`,

@@ -1,9 +1,11 @@
 // Builds a normalised float batch from the uint8 dataset kept on the GPU.
 // batch[idxOff + s] = sample index (bit 31 = flip horizontally), batch[cntOff + s / perWorker] = number of
 // valid rows of that worker; rows past the count are padding: zero input, target 0xffffffff.
+// The images are bound as two windows of one buffer (a binding holds at most 128 MiB on llvmpipe; CIFAR-10's
+// training images take 154 MB): bytes before `split` in `images`, the rest in `images2`.
 #include "common.wgsl"
 struct P {
-  samples: u32, perWorker: u32, pixels: u32, width: u32, plane: u32, idxOff: u32, cntOff: u32, _pad: u32,
+  samples: u32, perWorker: u32, pixels: u32, width: u32, plane: u32, idxOff: u32, cntOff: u32, split: u32,
   mean0: f32, mean1: f32, mean2: f32, _pad2: f32, std0: f32, std1: f32, std2: f32, _pad3: f32,
 }
 @group(0) @binding(0) var<uniform> p: P;
@@ -12,9 +14,14 @@ struct P {
 @group(0) @binding(3) var<storage, read> batch: array<u32>;
 @group(0) @binding(4) var<storage, read_write> X: array<f32>;
 @group(0) @binding(5) var<storage, read_write> targets: array<u32>;
+@group(0) @binding(6) var<storage, read> images2: array<u32>;
 override WG: u32 = 64u;
 
-fn byte_at(q: u32) -> u32 { return (images[q >> 2u] >> ((q & 3u) * 8u)) & 0xffu; }
+fn byte_at(q: u32) -> u32 {
+  if (q < p.split) { return (images[q >> 2u] >> ((q & 3u) * 8u)) & 0xffu; }
+  let r = q - p.split;
+  return (images2[r >> 2u] >> ((r & 3u) * 8u)) & 0xffu;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {

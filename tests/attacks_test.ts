@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { getAttack } from "../attacks/registry.ts";
 import { attackOnGpu } from "../attacks/run.ts";
+import { lineMaximize } from "../attacks/line_search.ts";
 import type { Attack } from "../attacks/attack.ts";
 import { acquireGpu, type Gpu } from "../gpu/device.ts";
 import { Params, readFloats, storageBuffer, writeBuffer } from "../gpu/buffers.ts";
 import { Recorder } from "../gpu/kernel.ts";
 import { getRule } from "../gar/registry.ts";
-import type { Args, Rule } from "../gar/rule.ts";
+import type { Args, Behaviour, Rule } from "../gar/rule.ts";
 import { average } from "../gar/average.ts";
 import { perElement } from "../ops/launch.ts";
 import { clip } from "../ops/optim.ts";
@@ -17,7 +18,10 @@ import { assertClose, randomFloats } from "./helpers.ts";
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
-/** Runs `attack` through `generate` and the GPU path; checks both against each other (and returns both). */
+/**
+ * Runs `attack` through `generate` and the GPU path (in `behaviour`, default corrected); checks both against
+ * each other (and returns both).
+ */
 async function both(
   gpu: Gpu,
   attack: Attack,
@@ -27,13 +31,14 @@ async function both(
   rule: Rule,
   args: Args,
   rtol = 1e-5,
+  behaviour?: Behaviour,
 ) {
-  const ts = attack.generate(honest, fReal, fDecl, rule, args);
+  const ts = attack.generate(honest, fReal, fDecl, rule, args, behaviour);
   assert.equal(ts.length, fReal);
   if (fReal === 0) return { ts, gpu: [] };
-  const onGpu = await attackOnGpu(gpu, attack, honest, fReal, fDecl, rule, args);
+  const onGpu = await attackOnGpu(gpu, attack, honest, fReal, fDecl, rule, args, behaviour);
   onGpu.forEach((row, i) =>
-    assertClose(row, ts[i], rtol, `${attack.name} ${JSON.stringify(args)} GPU row ${i}`)
+    assertClose(row, ts[i], rtol, `${attack.name} ${behaviour} ${JSON.stringify(args)} GPU row ${i}`)
   );
   return { ts, gpu: onGpu };
 }
@@ -84,6 +89,9 @@ function registeredRule(name: string): Rule | undefined {
   }
 }
 
+/** The golden files hold the reference's outputs: attacks and rules run with its behaviour. */
+const V1: Behaviour = "reference-v1";
+
 for (const file of ["reference-v1-gars-attacks.json", "reference-v2-gars-attacks.json"]) {
   const text = goldenFile(file);
   Deno.test({
@@ -101,10 +109,10 @@ for (const file of ["reference-v1-gars-attacks.json", "reference-v2-gars-attacks
         const fReal = c.n - honest.length;
         const rule = registeredRule(c.gar);
         if (!rule) missing.add(c.gar);
-        assert.equal(attack.check(honest.length, fReal, c.f, c.args), undefined);
+        assert.equal(attack.check(honest.length, fReal, c.f, c.args, V1), undefined);
         // Fixed-factor cases do not use the rule; `average` stands in for a rule not registered yet.
-        const ts = attack.generate(honest, fReal, c.f, rule ?? average, c.args);
-        const onGpu = await attackOnGpu(gpu, attack, honest, fReal, c.f, rule ?? average, c.args);
+        const ts = attack.generate(honest, fReal, c.f, rule ?? average, c.args, V1);
+        const onGpu = await attackOnGpu(gpu, attack, honest, fReal, c.f, rule ?? average, c.args, V1);
         const expected = vec(c.byzantine);
         const what = `${file} ${c.name}/${c.gar} n=${c.n} f=${c.f} ${JSON.stringify(c.args)}`;
         const w = worst.get(c.name) ?? { ts: 0, gpu: 0, aggregate: 0, aggregated: 0 };
@@ -113,7 +121,7 @@ for (const file of ["reference-v1-gars-attacks.json", "reference-v2-gars-attacks
           w.gpu = Math.max(w.gpu, assertClose(onGpu[i], expected, 1e-4, `${what} GPU`));
         }
         if (rule && c.aggregate !== null) {
-          const out = rule.aggregate([...honest, ...ts], c.f, {});
+          const out = rule.aggregate([...honest, ...ts], c.f, {}, V1);
           w.aggregate = Math.max(w.aggregate, assertClose(out, vec(c.aggregate), 1e-4, `${what} aggregate`));
           w.aggregated++;
         }
@@ -261,7 +269,7 @@ function rescaledMean(c: number): Rule {
   };
 }
 
-Deno.test("attacks: line search against average (monotone objective) and the legacy sign QUIRK", async () => {
+Deno.test("attacks: line search against average (monotone objective) and the sign QUIRK", async () => {
   const gpu = await acquireGpu();
   const honest = rowsOf(7, 37, 5);
   const little = getAttack("little");
@@ -269,14 +277,55 @@ Deno.test("attacks: line search against average (monotone objective) and the leg
   // The objective grows with x: the search keeps doubling, 0, 1, 3, ..., 2^15 − 1.
   const reference = little.generate(honest, 3, 3, average, { factor: 32767.0 });
   assertClose(plain.ts[0], reference[0], 1e-6, "expansion only");
-  const legacy = await both(gpu, little, honest, 3, 3, average, { negative: true }, 1e-4);
-  assertClose(legacy.ts[0], reference[0], 1e-6, "legacy: +x_best despite negative");
-  const fixed = await both(gpu, little, honest, 3, 3, average, { negative: true, legacy_sign: false }, 1e-4);
-  assertClose(
-    fixed.ts[0],
-    little.generate(honest, 3, 3, average, { factor: 32767.0, negative: true })[0],
-    1e-6,
+  const negated = little.generate(honest, 3, 3, average, { factor: 32767.0, negative: true })[0];
+  // [args, behaviour, whether the submitted vector is avg + x_best·dir (the quirk) rather than avg − x_best·dir]
+  const cases: [Args, Behaviour | undefined, boolean][] = [
+    [{ negative: true }, "reference-v1", true], // spec 7.2 QUIRK: +x_best despite negative
+    [{ negative: true }, "corrected", false], // the searched sign
+    [{ negative: true }, undefined, false], // default: corrected
+    [{ negative: true, legacy_sign: false }, "reference-v1", false], // explicit override
+    [{ negative: true, legacy_sign: true }, "corrected", true],
+  ];
+  for (const [args, behaviour, quirk] of cases) {
+    const { ts } = await both(gpu, little, honest, 3, 3, average, args, 1e-4, behaviour);
+    assertClose(ts[0], quirk ? reference[0] : negated, 1e-6, `${JSON.stringify(args)} ${behaviour}`);
+  }
+});
+
+Deno.test("attacks: the line search evaluates the rule in the attack's behaviour", async () => {
+  const gpu = await acquireGpu();
+  const honest = Array.from(
+    { length: 9 },
+    (_, i) => randomFloats(16, 300 + i).map((x, j) => x + (j % 2 ? 0.4 : -0.2)),
   );
+  // Cases where the two behaviours of the rule lead the search to different factors (n = 12: even median).
+  const cases: [string, string, number][] = [["median", "little", 3], ["krum", "empire", 3], [
+    "bulyan",
+    "little",
+    2,
+  ]];
+  for (const [ruleName, attackName, f] of cases) {
+    const rule = getRule(ruleName), attack = getAttack(attackName);
+    const avg = honest[0].map((_, j) => honest.reduce((s, row) => s + row[j], 0) / honest.length);
+    const dir = attackName === "little"
+      ? avg.map((m, j) =>
+        Math.sqrt(honest.reduce((s, row) => s + (row[j] - m) ** 2, 0) / (honest.length - 1))
+      )
+      : avg.map((m) => -m);
+    const rows: Float32Array[] = [];
+    for (const behaviour of ["reference-v1", "corrected"] as const) {
+      // The search of spec 7.2 written out, against the rule in `behaviour`.
+      const vector = (x: number) => avg.map((a, j) => a + Math.fround(Math.fround(x) * dir[j]));
+      const x = lineMaximize((t) => {
+        const out = rule.aggregate([...honest, ...Array(f).fill(vector(t))], f, {}, behaviour);
+        return out.reduce((acc, o, j) => acc + Math.fround(o - avg[j]) ** 2, 0);
+      }, 16);
+      const { ts, gpu: onGpu } = await both(gpu, attack, honest, f, f, rule, {}, 1e-4, behaviour);
+      assertClose(ts[0], vector(x), 1e-6, `${attackName} vs ${ruleName} ${behaviour}`);
+      rows.push(onGpu[0]);
+    }
+    assert.notDeepEqual(rows[0], rows[1], `${ruleName}: the behaviours lead to the same attack`);
+  }
 });
 
 Deno.test("attacks: line search against a non-monotone rule, GPU controller vs TypeScript", async () => {
@@ -318,7 +367,12 @@ Deno.test("attacks: line search against the grid's robust rules (when registered
       console.log(`  note: rule '${name}' not registered yet, skipped`);
       continue;
     }
-    for (const [attack, args] of cases) await both(gpu, getAttack(attack), honest, f, f, rule, args, 1e-4);
+    // The search evaluates the rule in the attack's behaviour (reference-v1: the reference's rule).
+    for (const behaviour of ["reference-v1", "corrected"] as const) {
+      for (const [attack, args] of cases) {
+        await both(gpu, getAttack(attack), honest, f, f, rule, args, 1e-4, behaviour);
+      }
+    }
   }
 });
 

@@ -100,6 +100,11 @@ Deno.test("experiment: bad inputs print one [fatal] line, exit 1 and write nothi
     ],
     ["missing option value", ["--nb-steps"], /'--nb-steps' expects one argument/], // followed by another option
     ["unknown compatibility mode", ["--compat", "v3"], /invalid choice 'v3'/],
+    [
+      "bulyan m under --compat corrected",
+      ["--gar", "bulyan", "--nb-workers", "11", "--nb-decl-byz", "2", "--gar-args", "m:3"],
+      /The corrected Bulyan .* takes no 'm', got m = 3/,
+    ],
   ];
   for (const [what, args, message] of cases) {
     const target = `${root}/out-${what.replaceAll(" ", "-")}`;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { acquireGpu } from "../gpu/device.ts";
 import { aggregateOnGpu } from "../gar/run.ts";
 import { getRule } from "../gar/registry.ts";
-import type { Rule } from "../gar/rule.ts";
+import type { Behaviour, Rule } from "../gar/rule.ts";
 import { assertClose, randomFloats, testRandom } from "./helpers.ts";
 
 const NAMES = ["median", "trmean", "phocas", "meamed"];
@@ -31,11 +31,22 @@ async function golden(file: string): Promise<Case[]> {
   return cases.filter((c) => NAMES.includes(c.name));
 }
 
-/** Aggregates with the TypeScript reference and on the GPU; returns both. */
-async function both(rule: Rule, rows: Float32Array[], f: number): Promise<[Float32Array, Float32Array]> {
-  assert.equal(rule.check(rows.length, f, {}), undefined, `${rule.name} n=${rows.length} f=${f}`);
-  return [rule.aggregate(rows, f, {}), await aggregateOnGpu(await acquireGpu(), rule, rows, f, {})];
+/** Aggregates with the TypeScript reference and on the GPU (in `behaviour`, default corrected); returns both. */
+async function both(
+  rule: Rule,
+  rows: Float32Array[],
+  f: number,
+  behaviour?: Behaviour,
+): Promise<[Float32Array, Float32Array]> {
+  assert.equal(rule.check(rows.length, f, {}, behaviour), undefined, `${rule.name} n=${rows.length} f=${f}`);
+  return [
+    rule.aggregate(rows, f, {}, behaviour),
+    await aggregateOnGpu(await acquireGpu(), rule, rows, f, {}, behaviour),
+  ];
 }
+
+/** The two behaviours: only `median` differs (for even n); the other coordinate rules ignore it. */
+const BEHAVIOURS: readonly Behaviour[] = ["reference-v1", "corrected"];
 
 /** n rows of d random floats. */
 function randomRows(n: number, d: number, seed: number): Float32Array[] {
@@ -48,13 +59,15 @@ for (const file of GOLDEN) {
     for (const c of await golden(file)) {
       const rule = getRule(c.name);
       if (c.kind === "gar-check") {
-        assert.equal(rule.check(c.n, c.f, {}) === undefined, c.valid, `${c.name} check n=${c.n} f=${c.f}`);
+        const valid = rule.check(c.n, c.f, {}, "reference-v1") === undefined;
+        assert.equal(valid, c.valid, `${c.name} check n=${c.n} f=${c.f}`);
         continue;
       }
       if (c.kind !== "gar") continue;
       const rows = c.inputs!.map((r) => Float32Array.from(r, num));
       const expected = Float32Array.from(c.output!, num);
-      const [ts, gpu] = await both(rule, rows, c.f);
+      // The golden files hold the reference's outputs: compared with its behaviour.
+      const [ts, gpu] = await both(rule, rows, c.f, "reference-v1");
       const what = `${c.name} n=${c.n} f=${c.f} d=${rows[0].length}`;
       const [a, b] = worst.get(c.name) ?? [0, 0];
       worst.set(c.name, [
@@ -107,10 +120,18 @@ Deno.test("coordinate rules: hand example A of spec 13.1 and the even-count medi
     meamed: [-3 / 8, 5 / 8],
   };
   for (const name of NAMES) {
-    for (const got of await both(getRule(name), rows, 1)) assertClose(got, expected[name], 1e-6, name);
+    for (const behaviour of BEHAVIOURS) {
+      for (const got of await both(getRule(name), rows, 1, behaviour)) {
+        assertClose(got, expected[name], 1e-6, `${name} ${behaviour}`);
+      }
+    }
   }
+  // Even count: the lower median (reference-v1, spec 13.1) or the mean of the two middle values (corrected).
   const even = [4, 1, 3, 2].map((x) => Float32Array.of(x));
-  for (const got of await both(getRule("median"), even, 1)) assert.deepEqual(got, Float32Array.of(2));
+  const median = getRule("median");
+  for (const got of await both(median, even, 1, "reference-v1")) assert.deepEqual(got, Float32Array.of(2));
+  for (const got of await both(median, even, 1, "corrected")) assert.deepEqual(got, Float32Array.of(2.5));
+  assert.deepEqual(median.aggregate(even, 1, {}), Float32Array.of(2.5), "default: corrected");
 });
 
 Deno.test("phocas and meamed break distance ties by the lower row index", async () => {
@@ -152,11 +173,19 @@ Deno.test("coordinate rules: GPU matches the reference on awkward shapes", async
     ["median", 256, 0, 100],
     ["phocas", 256, 100, 100],
   ];
+  const worst = new Map<string, number>();
   for (const [name, n, f, d] of shapes) {
     // From n = 100 on, values are multiples of 1/4: many exact ties, in the unrolled and the looped row pass.
     const rows = randomRows(n, d, n + f).map((row) => n >= 100 ? row.map((x) => Math.round(4 * x) / 4) : row);
-    const [ts, gpu] = await both(getRule(name), rows, f);
-    assertClose(gpu, ts, 1e-5, `${name} n=${n} f=${f} d=${d}`);
+    for (const behaviour of name === "median" ? BEHAVIOURS : [undefined]) {
+      const [ts, gpu] = await both(getRule(name), rows, f, behaviour);
+      const error = assertClose(gpu, ts, 1e-5, `${name} ${behaviour} n=${n} f=${f} d=${d}`);
+      const key = `${name}${behaviour ? ` ${behaviour}` : ""}`;
+      worst.set(key, Math.max(worst.get(key) ?? 0, error));
+    }
+  }
+  for (const [key, error] of worst) {
+    console.log(`  ${key}: worst relative error GPU vs TS ${error.toExponential(2)}`);
   }
 });
 
@@ -167,6 +196,14 @@ Deno.test("coordinate rules sort NaN as +∞", async () => {
     for (const got of await both(getRule(name), rows, 1)) {
       assert.deepEqual(got, Float32Array.of(expected[name]));
     }
+  }
+  // Even count, one NaN: sorted 1, 2, 3, NaN.
+  const four = [NaN, 3, 1, 2].map((x) => Float32Array.of(x));
+  for (const got of await both(getRule("median"), four, 1, "reference-v1")) {
+    assert.deepEqual(got, Float32Array.of(2));
+  }
+  for (const got of await both(getRule("median"), four, 1, "corrected")) {
+    assert.deepEqual(got, Float32Array.of(2.5));
   }
 });
 
@@ -184,13 +221,17 @@ Deno.test("coordinate rules: up to f non-finite values per coordinate give a fin
   // Whole rows: f rows entirely NaN (what the `nan` attack sends), or +∞, −∞, NaN.
   const nanRows = randomRows(n, d, 79).map((row, i) => i >= n - f ? row.fill(NaN) : row);
   const infRows = randomRows(n, d, 80).map((row, i) => i < f ? row.fill(bad[i]) : row);
-  for (const rows of [mixed, nanRows, infRows]) {
+  // Even n: the true median (corrected) needs its two middle values finite, i.e. f ≤ n/2 − 1.
+  const evenNanRows = randomRows(n + 1, d, 81).map((row, i) => i < f ? row.fill(NaN) : row);
+  for (const rows of [mixed, nanRows, infRows, evenNanRows]) {
     for (const name of NAMES) {
-      const [ts, gpu] = await both(getRule(name), rows, f);
-      for (let j = 0; j < d; j++) {
-        assert.ok(Number.isFinite(ts[j]) && Number.isFinite(gpu[j]), `${name} [${j}]`);
+      for (const behaviour of name === "median" ? BEHAVIOURS : [undefined]) {
+        const [ts, gpu] = await both(getRule(name), rows, f, behaviour);
+        for (let j = 0; j < d; j++) {
+          assert.ok(Number.isFinite(ts[j]) && Number.isFinite(gpu[j]), `${name} ${behaviour} [${j}]`);
+        }
+        assertClose(gpu, ts, 1e-5, `${name} ${behaviour} with non-finite inputs`);
       }
-      assertClose(gpu, ts, 1e-5, `${name} with non-finite inputs`);
     }
   }
 });

@@ -172,8 +172,8 @@ Deno.test("synthetic classes are learnable: nearest class mean beats chance by f
   assert.ok(correct / data.test.count > 0.9, `accuracy ${correct / data.test.count}`);
 });
 
-Deno.test("registry knows mnist and synthetic, and names them for an unknown dataset", async () => {
-  assert.deepEqual(datasetNames(), ["mnist", "synthetic"]);
+Deno.test("registry knows mnist, fashionmnist, cifar10 and synthetic, and names them for an unknown dataset", async () => {
+  assert.deepEqual(datasetNames(), ["mnist", "fashionmnist", "cifar10", "synthetic"]);
   const synthetic = await loadDataset("synthetic", { noTransform: false, seed: 2 });
   assert.equal(synthetic.train.count, 60000);
   assert.deepEqual(
@@ -184,9 +184,10 @@ Deno.test("registry knows mnist and synthetic, and names them for an unknown dat
     assert.equal((await loadDataset("mnist", { noTransform: true, seed: 0 })).std[0], 1);
   });
   await assert.rejects(
-    loadDataset("cifar10", { noTransform: false, seed: 0 }),
+    loadDataset("cifar100", { noTransform: false, seed: 0 }),
     (error: unknown) =>
       error instanceof DatasetError &&
-      error.message === "Unknown dataset 'cifar10', expected one of: mnist, synthetic",
+      error.message ===
+        "Unknown dataset 'cifar100', expected one of: mnist, fashionmnist, cifar10, synthetic",
   );
 });

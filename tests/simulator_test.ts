@@ -64,6 +64,7 @@ const BASE: TrainingConfig = {
   evaluationDelta: 1,
   topK: 1,
   compat: COMPAT["reference-v1"],
+  behaviour: "reference-v1",
   readbackEvery: 3,
 };
 
@@ -79,9 +80,13 @@ async function compare(
 ): Promise<void> {
   const config: TrainingConfig = { ...BASE, ...overrides };
   const h = config.workers - config.realByzantine, f = config.declaredByzantine;
-  assert.equal(config.rule.check(config.workers, f, config.ruleArgs), undefined, `${name}: rule check`);
   assert.equal(
-    config.attack.check(h, config.realByzantine, f, config.attackArgs),
+    config.rule.check(config.workers, f, config.ruleArgs, config.behaviour),
+    undefined,
+    `${name}: rule check`,
+  );
+  assert.equal(
+    config.attack.check(h, config.realByzantine, f, config.attackArgs, config.behaviour),
     undefined,
     `${name}: attack`,
   );
@@ -177,6 +182,7 @@ Deno.test("simulator vs reference: update momentum (torch first step), unit clip
 Deno.test("simulator vs reference: update momentum (zero-initialised), clip to c, l1 + l2, median vs nan", async () => {
   await compare("update/corrected", {
     compat: COMPAT.corrected,
+    behaviour: "corrected",
     dampening: 0.3,
     realByzantine: 2,
     rule: getRule("median"),
@@ -207,6 +213,7 @@ Deno.test("simulator vs reference: server momentum, average vs empire, corrected
   await compare("server/average/empire", {
     momentumAt: "server",
     compat: COMPAT.corrected,
+    behaviour: "corrected",
     dampening: 0.5,
     realByzantine: 2,
     attack: getAttack("empire"),
@@ -281,6 +288,7 @@ Deno.test("simulator vs reference: Nesterov at the update (zero-initialised), l1
   await compare("nesterov/update/corrected", {
     nesterov: true,
     compat: COMPAT.corrected,
+    behaviour: "corrected",
     dampening: 0.3,
     realByzantine: 2,
     rule: getRule("median"),
@@ -296,6 +304,7 @@ Deno.test("simulator vs reference: Nesterov at the server, average vs empire", a
     nesterov: true,
     momentumAt: "server",
     compat: COMPAT.corrected,
+    behaviour: "corrected",
     dampening: 0.5,
     realByzantine: 2,
     attack: getAttack("empire"),
@@ -342,6 +351,7 @@ Deno.test("simulator vs reference: 3 local steps, server momentum, clip to c, l1
     localSteps: 3,
     momentumAt: "server",
     compat: COMPAT.corrected,
+    behaviour: "corrected",
     dampening: 0.3,
     realByzantine: 2,
     rule: getRule("median"),

@@ -2,7 +2,7 @@
  * What the training loop needs, already resolved (rules, attack, model and dataset objects instead of
  * names). Commands build it from their options; the loop never sees argv.
  */
-import type { Args, Rule } from "../gar/rule.ts";
+import type { Args, Behaviour, Rule } from "../gar/rule.ts";
 import type { Attack } from "../attacks/attack.ts";
 import type { Model } from "../models/model.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -18,12 +18,14 @@ export interface Compat {
   readonly squaredRegularization: boolean;
   /** The update momentum buffer starts as the raw first gradient, as torch 1.2 (QUIRK 14). */
   readonly torchFirstMomentum: boolean;
+  /** Training-mode forward passes: per-worker batch-statistics BatchNorm and active dropout (QUIRK 3). */
+  readonly trainMode: boolean;
 }
 
 /** The reference's behaviour, and the corrected one. */
 export const COMPAT: Readonly<Record<"reference-v1" | "corrected", Compat>> = {
-  "reference-v1": { unitClip: true, squaredRegularization: true, torchFirstMomentum: true },
-  corrected: { unitClip: false, squaredRegularization: false, torchFirstMomentum: false },
+  "reference-v1": { unitClip: true, squaredRegularization: true, torchFirstMomentum: true, trainMode: false },
+  corrected: { unitClip: false, squaredRegularization: false, torchFirstMomentum: false, trainMode: true },
 };
 
 /** One experiment's resolved configuration. */
@@ -71,6 +73,8 @@ export interface TrainingConfig {
   /** k of the top-k criterion. */
   readonly topK: number;
   readonly compat: Compat;
+  /** Variant of the rule and the attack (`--compat`): the reference's quirks or the corrected ones. */
+  readonly behaviour: Behaviour;
   /** Steps between two metric readbacks from the GPU. */
   readonly readbackEvery: number;
 }

@@ -45,6 +45,7 @@ export class GradientStage {
   readonly #workers: number;
   readonly #steps: number;
   readonly #batchSize: number;
+  readonly #setStep: ((step: number) => void) | undefined;
 
   constructor(gpu: Gpu, c: TrainingConfig, d: number, b: GradientBuffers) {
     const model = c.model, ds = c.dataset, B = c.batchSize, L = c.localSteps;
@@ -72,7 +73,9 @@ export class GradientStage {
       workers: K,
       perWorker: B,
       gradients: { buffer: b.G, stride: d },
+      training: c.compat.trainMode ? { seed: c.seed, batch: this.#batch, countOffset: K * B } : undefined,
     });
+    this.#setStep = passes.setStep;
     const targets = storageBuffer(gpu, K * B * 4, "train-targets");
     const sampleLoss = storageBuffer(gpu, K * B * 4, "sample-loss");
     // Scalars: ‖θ_r‖₁ (rows), ‖θ_r‖₂ (rows), then the K gradient norms.
@@ -149,8 +152,9 @@ export class GradientStage {
     this.#dispatches = dispatches;
   }
 
-  /** Draws this step's K·L batches from `feed` (worker k's L batches consecutively) and uploads them. */
-  fill(feed: Feed): void {
+  /** Draws step `step`'s K·L batches from `feed` (worker k's L batches consecutively) and uploads them. */
+  fill(feed: Feed, step: number): void {
+    this.#setStep?.(step);
     const K = this.#workers, L = this.#steps, B = this.#batchSize, perStep = K * B + K;
     for (let k = 0; k < K; k++) {
       for (let j = 0; j < L; j++) {

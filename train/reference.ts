@@ -352,9 +352,14 @@ export function runReference(c: TrainingConfig, steps: number): ReferenceResult 
     });
 
     // 3.6: attack, then the rule over honest ++ Byzantine.
-    const byzantine = c.attack.generate(honest, fr, c.declaredByzantine, c.rule, c.attackArgs);
+    const byzantine = c.attack.generate(honest, fr, c.declaredByzantine, c.rule, c.attackArgs, c.behaviour);
     if (byzantine.length !== fr) throw new Error(`reference: attack returned ${byzantine.length} vectors`);
-    const aggregate = c.rule.aggregate([...honest, ...byzantine], c.declaredByzantine, c.ruleArgs);
+    const aggregate = c.rule.aggregate(
+      [...honest, ...byzantine],
+      c.declaredByzantine,
+      c.ruleArgs,
+      c.behaviour,
+    );
 
     // 3.8 / 4: study row, before the update.
     if (c.study) {

@@ -6,7 +6,7 @@
  */
 import type { Gpu } from "../gpu/device.ts";
 import { Reader, type Region, storageBuffer, uploadBuffer, writeBuffer } from "../gpu/buffers.ts";
-import { type Dispatch, Recorder } from "../gpu/kernel.ts";
+import { type Dispatch, drain, Recorder } from "../gpu/kernel.ts";
 import { Rng } from "../data/rng.ts";
 import { initialParameters, parameterCount } from "../models/model.ts";
 import { momentum, sgd } from "../ops/optim.ts";
@@ -30,6 +30,23 @@ export interface Observer {
 type Pending =
   | { readonly kind: "eval"; readonly step: number; readonly total: number; readonly slot: number }
   | { readonly kind: "study"; readonly step: number; readonly datapoints: number; readonly slot: number };
+
+/** A configuration this adapter cannot run; one-line message. */
+export class CapacityError extends Error {}
+
+/** Throws a `CapacityError` when a matrix (floats, by description) exceeds one storage binding. */
+function checkBindable(gpu: Gpu, matrices: Record<string, number>): void {
+  const limit = gpu.limits.maxStorageBufferBindingSize;
+  for (const [what, floats] of Object.entries(matrices)) {
+    if (floats * 4 > limit) {
+      throw new CapacityError(
+        `The ${what} needs ${(floats * 4 / 2 ** 20).toFixed(0)} MiB, over this adapter's ${
+          (limit / 2 ** 20).toFixed(0)
+        } MiB per binding; reduce it`,
+      );
+    }
+  }
+}
 
 /** One experiment's state on the GPU and the host, stepped by `run`. */
 export class Simulator {
@@ -68,6 +85,11 @@ export class Simulator {
     const theta = uploadBuffer(gpu, theta0, "theta");
     const whole = (buffer: GPUBuffer, floats: number): Region => ({ buffer, offset: 0, size: floats * 4 });
     this.#persistent.theta = whole(theta, d);
+    checkBindable(gpu, {
+      "gradient matrix (sampled gradients × parameters)": K * d,
+      "submitted matrix (workers × parameters)": n * d,
+      "study's past gradients (--nb-for-study-past × parameters)": c.study ? c.studyPast * d : 0,
+    });
     const G = storageBuffer(gpu, K * d * 4, "gradients");
     const S = storageBuffer(gpu, n * d * 4, "submitted");
     const aggregate = storageBuffer(gpu, d * 4, "aggregate");
@@ -141,6 +163,7 @@ export class Simulator {
       submitted: S,
       rule: c.rule,
       args: c.attackArgs,
+      behaviour: c.behaviour,
     });
     const rule: Stage = c.rule.bind(gpu, {
       n,
@@ -149,6 +172,7 @@ export class Simulator {
       input: S,
       output: aggregate,
       args: c.ruleArgs,
+      behaviour: c.behaviour,
     });
     const update = sgd(gpu, this.#stepBlock, aggregate, theta, updateM, d, {
       weightDecay: c.weightDecay,
@@ -213,6 +237,7 @@ export class Simulator {
       if (++this.#unread >= c.readbackEvery) await this.flush(observer);
     }
     await this.flush(observer);
+    await drain(this.#gpu); // nothing may still run when the caller exits
     return interrupted;
   }
 
@@ -302,7 +327,7 @@ export class Simulator {
 
   #recordStep(t: number): void {
     const c = this.#config;
-    this.#gradients.fill(this.#feed);
+    this.#gradients.fill(this.#feed, t);
     const block = new DataView(new ArrayBuffer(16));
     block.setFloat32(0, learningRateAt(c, t), true);
     block.setUint32(4, t === 0 && c.compat.torchFirstMomentum ? 1 : 0, true);
