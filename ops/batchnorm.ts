@@ -180,7 +180,7 @@ export function batchNormForward(
     [X.region, ctx.theta, stats, ctx.running, Y.region],
     count,
     { C: l.C, HW: l.HW, perWorker: ctx.perWorker },
-    batchNormForwardWgsl(vec4),
+    { code: batchNormForwardWgsl(vec4) },
   );
 }
 
@@ -271,6 +271,6 @@ export function batchNormBackward(
     [X.region, ctx.theta, stats, ctx.running, batch, dY.region],
     count,
     { C: l.C, HW: l.HW, perWorker: ctx.perWorker },
-    batchNormBackwardWgsl(vec4),
+    { code: batchNormBackwardWgsl(vec4) },
   );
 }

@@ -183,7 +183,7 @@ export function prepareWeights(
     [p.theta, buffer],
     count,
     { IC: dims.IC, OC: dims.OC, OCp: ocp, KH: g.kh, KW: g.kw },
-    convWeightsWgsl(flip),
+    { code: convWeightsWgsl(flip) },
   );
   return { buffer, copies, dispatch };
 }

@@ -17,13 +17,13 @@ export function perElement(
   buffers: readonly (GPUBuffer | Region)[],
   count: number,
   constants: Record<string, number> = {},
-  code?: string,
+  source: { readonly code?: string; readonly entry?: string } = {},
 ): Dispatch {
   const wg = elementwiseGroup(gpu);
   const [x, y] = grid(Math.ceil(count / wg));
   return bind(
     gpu,
-    { shader, code, constants: { ...constants, WG: wg } },
+    { shader, code: source.code, entry: source.entry, constants: { ...constants, WG: wg } },
     [params.create(gpu, shader), ...buffers],
     [
       x,

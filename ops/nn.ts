@@ -67,14 +67,17 @@ export function gather(
   targets: GPUBuffer,
 ): Dispatch {
   const plane = f.height * f.width;
+  // Four pixels per invocation when rows (hence images and the split) are whole u32 words.
+  const words = f.width % 4 === 0;
   const m = [0, 1, 2].map((c) => f.mean[c] ?? 0), s = [0, 1, 2].map((c) => f.std[c] ?? 1);
   // Images larger than one binding are bound as two windows, split at a multiple of the offset alignment.
   const limit = gpu.limits.maxStorageBufferBindingSize;
   const align = gpu.limits.minStorageBufferOffsetAlignment;
   const split = images.size <= limit ? images.size : Math.floor(limit / align) * align;
   const second = images.size <= limit ? images : { buffer: images, offset: split, size: images.size - split };
-  const params = new Params().u32(l.samples).u32(l.perWorker).u32(f.channels * plane).u32(f.width).u32(plane)
-    .u32(l.idxOff).u32(l.cntOff).u32(split).f32(m[0]).f32(m[1]).f32(m[2]).f32(0).f32(s[0]).f32(s[1]).f32(s[2])
+  const params = new Params().u32(l.samples).u32(0).u32(0).u32(0).u32(0).u32(l.idxOff).u32(l.cntOff).u32(
+    split,
+  ).f32(m[0]).f32(m[1]).f32(m[2]).f32(0).f32(s[0]).f32(s[1]).f32(s[2])
     .f32(0);
   return perElement(
     gpu,
@@ -88,7 +91,9 @@ export function gather(
       targets,
       second,
     ],
-    l.samples * f.channels * plane,
+    l.samples * f.channels * plane / (words ? 4 : 1),
+    { PIXELS: f.channels * plane, PLANE: plane, WIDTH: f.width, PER_WORKER: l.perWorker },
+    { entry: words ? "main4" : "main" },
   );
 }
 

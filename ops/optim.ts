@@ -43,7 +43,7 @@ export function regularize(
 ): Dispatch {
   const params = new Params().u32(rows).u32(d).u32(stride).u32(n2).f32(c1).f32(c2).u32(perRow.thetaStride)
     .u32(perRow.normStride);
-  return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], rows * d);
+  return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], rows * d, { D: d });
 }
 
 /** Reference of `clip`. */
@@ -68,7 +68,7 @@ export function clip(
   unit: boolean,
 ): Dispatch {
   const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff);
-  return perElement(gpu, "clip.wgsl", params, [norms, G], rows * d, { UNIT: unit ? 1 : 0 });
+  return perElement(gpu, "clip.wgsl", params, [norms, G], rows * d, { UNIT: unit ? 1 : 0, D: d });
 }
 
 /** Momentum placement handled by the `momentum` kernel. */
@@ -104,7 +104,10 @@ export function momentum(
   damp: number,
 ): Dispatch {
   const params = new Params().u32(rows).u32(d).f32(mu).f32(damp);
-  return perElement(gpu, "momentum.wgsl", params, [G, M, S], rows * d, { MODE: mode === "worker" ? 0 : 1 });
+  return perElement(gpu, "momentum.wgsl", params, [G, M, S], rows * d, {
+    MODE: mode === "worker" ? 0 : 1,
+    D: d,
+  });
 }
 
 /** Reference of `colstats`: mean and Σ squared deviations of rows [start, start+count) per column. */
@@ -192,18 +195,5 @@ export function sgd(
 ): Dispatch {
   const params = new Params().u32(d).f32(s.weightDecay).f32(s.momentum).f32(s.dampening);
   const spec = { MOMENTUM: s.momentum !== 0 ? 1 : 0 };
-  return perElementWithStep(gpu, "sgd.wgsl", params, step, [a, theta, buf], d, spec);
-}
-
-/** Like `perElement` but binds the per-step uniform block right after the parameters. */
-export function perElementWithStep(
-  gpu: Gpu,
-  shader: string,
-  params: Params,
-  step: GPUBuffer,
-  buffers: readonly GPUBuffer[],
-  count: number,
-  constants: Record<string, number> = {},
-): Dispatch {
-  return perElement(gpu, shader, params, [step, ...buffers], count, constants);
+  return perElement(gpu, "sgd.wgsl", params, [step, a, theta, buf], d, spec);
 }

@@ -129,6 +129,7 @@ export class Runner {
       stderr: "piped",
     }).spawn();
     this.#children.add(child);
+    if (this.stopping) child.kill("SIGINT"); // stopped while this job was being set up
     let completed = false, fatal = "";
     const watch = (line: string) => {
       const step = /\(step (\d+)\)|(?:Done|Interrupted) at step (\d+)/.exec(line);

@@ -6,16 +6,18 @@ struct P { rows: u32, d: u32, stride: u32, c: f32, normsOff: u32 }
 @group(0) @binding(1) var<storage, read> norms: array<f32>;
 @group(0) @binding(2) var<storage, read_write> G: array<f32>;
 override UNIT: u32 = 0u;
+// The row length is a pipeline constant: dividing by it compiles to a multiplication.
+override D: u32;
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
   let e = flat_id(g, n, WG);
-  if (e >= p.rows * p.d) { return; }
-  let r = e / p.d;
+  if (e >= p.rows * D) { return; }
+  let r = e / D;
   let norm = norms[p.normsOff + r];
   if (norm > p.c) {
-    let at = r * p.stride + e % p.d;
+    let at = r * p.stride + e % D;
     G[at] = G[at] * select(p.c / norm, 1.0 / norm, UNIT == 1u);
   }
 }

@@ -9,14 +9,16 @@ struct Step { lr: f32, first: u32, ringPos: u32, ringCount: u32 }
 @group(0) @binding(2) var<storage, read> theta: array<f32>;
 @group(0) @binding(3) var<storage, read> M: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// The row length is a pipeline constant: dividing by it compiles to a multiplication.
+override D: u32;
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
   let e = flat_id(g, n, WG);
-  if (e >= p.rows * p.d) { return; }
-  let w = e / p.d;
-  let j = e % p.d;
+  if (e >= p.rows * D) { return; }
+  let w = e / D;
+  let j = e % D;
   var x = theta[j];
   if (w < p.mRows && p.mu != 0.0) { x = x - p.mu * step.lr * M[w * p.mStride + j]; }
   out[e] = x;

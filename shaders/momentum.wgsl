@@ -7,17 +7,19 @@ struct P { rows: u32, d: u32, mu: f32, damp: f32 }
 @group(0) @binding(2) var<storage, read_write> M: array<f32>;
 @group(0) @binding(3) var<storage, read_write> S: array<f32>;
 override MODE: u32 = 0u;
+// The row length is a pipeline constant: dividing by it compiles to a multiplication.
+override D: u32;
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
   let e = flat_id(g, n, WG);
-  if (e >= p.rows * p.d) { return; }
+  if (e >= p.rows * D) { return; }
   if (MODE == 0u) {
     let m = p.mu * M[e] + (1.0 - p.damp) * G[e];
     M[e] = m;
     S[e] = m;
   } else {
-    S[e] = (1.0 - p.damp) * G[e] + p.mu * M[e % p.d];
+    S[e] = (1.0 - p.damp) * G[e] + p.mu * M[e % D];
   }
 }

@@ -6,14 +6,16 @@ struct P { rows: u32, d: u32, stride: u32, n2: u32, c1: f32, c2: f32, thetaStrid
 @group(0) @binding(1) var<storage, read> theta: array<f32>;
 @group(0) @binding(2) var<storage, read> norms: array<f32>;
 @group(0) @binding(3) var<storage, read_write> G: array<f32>;
+// The row length is a pipeline constant: dividing by it compiles to a multiplication.
+override D: u32;
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
   let e = flat_id(g, n, WG);
-  if (e >= p.rows * p.d) { return; }
-  let j = e % p.d;
-  let r = e / p.d;
+  if (e >= p.rows * D) { return; }
+  let j = e % D;
+  let r = e / D;
   let t = theta[r * p.thetaStride + j];
   var add = p.c1 * sign(t);
   let norm = norms[p.n2 + r * p.normStride];

@@ -86,7 +86,8 @@ function stepBuffer(): GPUBuffer {
 Deno.test("gather: normalised CHW batch with flips, padding rows zeroed with target 0xffffffff (exact to 1e-6)", async () => {
   const formats: ImageFormat[] = [
     { channels: 3, height: 5, width: 7, mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] },
-    { channels: 1, height: 28, width: 28, mean: [0.1307], std: [0.3081] },
+    { channels: 1, height: 28, width: 28, mean: [0.1307], std: [0.3081] }, // four pixels per invocation
+    { channels: 3, height: 3, width: 8, mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] }, // same, 3 channels
   ];
   for (const f of formats) {
     const r = testRandom(f.channels * 100 + f.width);

@@ -98,6 +98,7 @@ export class GradientStage {
           params,
           [b.step, b.theta, m?.momentum ?? b.theta, point],
           rows * d,
+          { D: d },
         ),
       );
     }
