@@ -1,9 +1,9 @@
 // Final combination of the per-step study metrics (spec 4, columns 2–22), one invocation.
 // stats layout (f32): [0..3) Σ squared deviations of sampled, honest, attack rows; [3..14) dot products
 // of the study vectors (0 sampled avg, 1 honest avg, 2 attack avg, 3 aggregate, 4 θ−θ₀) in the order
-// 00 11 22 33 44 01 02 03 12 13 23; [14..14+P) ⟨sampled avg, past slot k⟩; [14+P..18+P) max |coordinate|
-// of vectors 0..3; [18+P..18+2P) squared norms of the past slots; [18+2P..) the per-worker losses of the
-// step (K of them, times the local steps).
+// 00 11 22 33 44 01 02 03 12 13 23; [14] ⟨ḡ_t, W_t⟩ with W_t = Σ_k μ^k ḡ_{t−k} (shaders/study_past.wgsl), [15]
+// ⟨ḡ_t, ḡ_{t−1}⟩; [16..20) max |coordinate| of vectors 0..3; [20] ‖ḡ_{t−1}‖²; [21..) the per-worker losses of
+// the step (K of them, times the local steps).
 #include "common.wgsl"
 struct P { K: u32, h: u32, fr: u32, past: u32, mu: f32, losses: u32 }
 struct Step { lr: f32, first: u32, ringPos: u32, ringCount: u32 }
@@ -19,10 +19,9 @@ fn cosine(dot: f32, a: u32, b: u32) -> f32 { return dot / (sqrt(stats[3u + a]) *
 fn main() {
   let attacked = p.fr > 0u;
   let nan = nan_f32();
-  let ringDots = 14u;
-  let maxAt = 14u + p.past;
-  let pastNorms = 18u + p.past;
-  let losses = 18u + 2u * p.past;
+  let maxAt = 16u;
+  let pastNorm = 20u;
+  let losses = 21u;
   var loss = 0.0;
   for (var k = 0u; k < p.losses; k++) { loss += stats[losses + k]; }
   row[0] = loss / f32(p.losses);
@@ -44,20 +43,13 @@ fn main() {
   row[16] = select(nan, cosine(stats[11], 1u, 2u), attacked);
   row[17] = cosine(stats[12], 1u, 3u);
   row[18] = select(nan, cosine(stats[13], 2u, 3u), attacked);
-  // Past deque: slot of the k-th most recent average is (ringPos − k) mod past.
   var prev = nan;
   var curvature = nan;
   if (step.ringCount > 0u) {
-    let last = (step.ringPos + p.past - 1u) % p.past;
-    prev = stats[ringDots + last] / (sqrt(stats[3]) * sqrt(stats[pastNorms + last]));
-    curvature = 0.0;
-    var weight = 1.0;
-    for (var k = 1u; k <= step.ringCount; k++) {
-      weight *= p.mu;
-      curvature = fma(weight, stats[ringDots + (step.ringPos + p.past - k) % p.past], curvature);
-    }
+    prev = stats[15] / (sqrt(stats[3]) * sqrt(stats[pastNorm]));
+    curvature = stats[14];
   }
   row[19] = prev;
   row[20] = curvature;
-  stats[pastNorms + step.ringPos] = stats[3];
+  stats[pastNorm] = stats[3];
 }

@@ -9,7 +9,7 @@ import { type Region, storageBuffer } from "../gpu/buffers.ts";
 import { type Dispatch, type Recorder } from "../gpu/kernel.ts";
 import { axpby, colstats } from "../ops/optim.ts";
 import { dots, Reduce, reduceRows } from "../ops/reduce.ts";
-import { perGroup } from "../ops/launch.ts";
+import { perElement, perGroup } from "../ops/launch.ts";
 import { Params } from "../gpu/buffers.ts";
 
 /** Number of GPU-computed columns of a study row. */
@@ -35,6 +35,9 @@ export interface StudyInputs {
   /** Per-step uniform block (lr, first, ringPos, ringCount). */
   readonly step: GPUBuffer;
 }
+
+/** Slot of ‖ḡ_{t−1}‖² in `stats` (layout in shaders/study_row.wgsl). */
+const PAST_NORM = 20;
 
 const GRAM_PAIRS: [number, number][] = [
   [0, 0],
@@ -62,6 +65,7 @@ export class StudyStage {
   readonly row: GPUBuffer;
   readonly #vectors: GPUBuffer;
   readonly #ring: GPUBuffer;
+  readonly #pastSums: GPUBuffer;
   readonly #d: number;
   readonly #past: number;
   readonly #before: Dispatch[];
@@ -70,12 +74,14 @@ export class StudyStage {
     const d = s.d, P = s.past;
     this.#d = d;
     this.#past = P;
-    this.lossOffset = 18 + 2 * P;
+    this.lossOffset = PAST_NORM + 1;
     this.stats = storageBuffer(gpu, (this.lossOffset + s.losses) * 4, "study-stats");
     this.row = storageBuffer(gpu, STUDY_GPU_COLUMNS * 4, "study-row");
     // Study vectors: 0 sampled avg, 1 honest avg, 2 Byzantine avg, 3 aggregate, 4 θ − θ₀.
     this.#vectors = storageBuffer(gpu, 5 * d * 4, "study-vectors");
     this.#ring = storageBuffer(gpu, P * d * 4, "study-past");
+    // W = Σ μ^k ḡ_{t−k} and ḡ_{t−1} (shaders/study_past.wgsl).
+    this.#pastSums = storageBuffer(gpu, 2 * d * 4, "study-past-sums");
     const squares = storageBuffer(gpu, 3 * d * 4, "study-squares");
     const V = this.#vectors;
     this.#before = [
@@ -86,17 +92,8 @@ export class StudyStage {
       axpby(gpu, d, 1, s.theta, 0, -1, s.theta0, 0, V, 4 * d),
       ...reduceRows(gpu, squares, { rows: 3, len: d, stride: d }, Reduce.Sum, this.stats, 0),
       ...dots(gpu, V, V, d, d, GRAM_PAIRS, this.stats, 3),
-      ...dots(
-        gpu,
-        V,
-        this.#ring,
-        d,
-        d,
-        Array.from({ length: P }, (_, k) => [0, k] as [number, number]),
-        this.stats,
-        14,
-      ),
-      ...reduceRows(gpu, V, { rows: 4, len: d, stride: d }, Reduce.MaxAbs, this.stats, 14 + P),
+      ...dots(gpu, V, this.#pastSums, d, d, [[0, 0], [0, 1]], this.stats, 14),
+      ...reduceRows(gpu, V, { rows: 4, len: d, stride: d }, Reduce.MaxAbs, this.stats, 16),
       perGroup(
         gpu,
         "study_row.wgsl",
@@ -104,15 +101,23 @@ export class StudyStage {
         [s.step, this.stats, this.row],
         [1],
       ),
+      perElement(
+        gpu,
+        "study_past.wgsl",
+        new Params().u32(d).u32(P).f32(s.momentum).f32(Math.fround(s.momentum ** (P + 1))),
+        [s.step, V, this.#ring, this.#pastSums],
+        d,
+      ),
     ];
   }
 
-  /** GPU state that outlives a step: the past sampled averages and their squared norms (for checkpoints). */
+  /** GPU state that outlives a step: the past sampled averages, their weighted sum, ‖ḡ_{t−1}‖² (checkpoints). */
   persistent(): Record<string, Region> {
-    const P = this.#past;
+    const d = this.#d;
     return {
-      "study-past": { buffer: this.#ring, offset: 0, size: P * this.#d * 4 },
-      "study-past-norms": { buffer: this.stats, offset: (18 + P) * 4, size: P * 4 },
+      "study-past": { buffer: this.#ring, offset: 0, size: this.#past * d * 4 },
+      "study-past-sums": { buffer: this.#pastSums, offset: 0, size: 2 * d * 4 },
+      "study-past-norm": { buffer: this.stats, offset: PAST_NORM * 4, size: 4 },
     };
   }
 
