@@ -15,12 +15,13 @@ export interface MatmulTiling {
   readonly wy: number;
 }
 
-/** Chooses the matmul tiling for an output of `m`×`n` (times `batch`) on this adapter. */
-export function matmulTiling(gpu: Gpu, m: number, n: number, batch: number): MatmulTiling {
+/** Chooses the matmul tiling for an output of `m`×`n` (times `batch`), reducing over `k`, on this adapter. */
+export function matmulTiling(gpu: Gpu, m: number, n: number, k: number, batch: number): MatmulTiling {
   if (!gpu.isCpu) return { rows: 4, cols: 4, wx: 16, wy: 8 };
   // On the CPU: the largest block that still leaves at least 16 workgroups of 8x1 invocations (16x16
-  // blocks measured 1.5-2x faster than 8x8 on the MLP shapes; larger ones spill registers).
-  for (const b of [16, 8, 4, 2]) {
+  // blocks measured 1.5-2x faster than 8x8 on the MLP shapes; larger ones spill registers, which only pays
+  // off for short reductions: 24x24 ran the per-worker weight gradients (k = 83) in 27 ms instead of 41).
+  for (const b of k < 128 ? [24, 16, 8, 4, 2] : [16, 8, 4, 2]) {
     const groups = Math.ceil(n / b / 8) * Math.ceil(m / b) * batch;
     if (groups >= 16) return { rows: b, cols: b, wx: 8, wy: 1 };
   }

@@ -74,7 +74,7 @@ export function matmul(
   C: GPUBuffer,
   bias?: GPUBuffer,
 ): Dispatch {
-  const t = matmulTiling(gpu, s.M, s.N, s.batch);
+  const t = matmulTiling(gpu, s.M, s.N, s.K, s.batch);
   const variant = { rows: t.rows, cols: t.cols, bias: bias !== undefined, relu: s.relu ?? false };
   const values: Record<(typeof MATMUL_PARAMS)[number], number> = {
     M: s.M,
