@@ -5,7 +5,7 @@
 // ⟨ḡ_t, ḡ_{t−1}⟩; [16..20) max |coordinate| of vectors 0..3; [20] ‖ḡ_{t−1}‖²; [21..) the per-worker losses of
 // the step (K of them, times the local steps).
 #include "common.wgsl"
-struct P { K: u32, h: u32, fr: u32, past: u32, mu: f32, losses: u32 }
+struct P { K: u32, h: u32, fr: u32, losses: u32 }
 struct Step { lr: f32, first: u32, ringPos: u32, ringCount: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<uniform> step: Step;

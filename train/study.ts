@@ -1,7 +1,7 @@
 /**
  * The per-step study metrics of spec section 4, computed on the GPU without any wait: column statistics of
  * the sampled, honest and Byzantine rows, dot products between their averages, the aggregate, θ − θ₀ and
- * the ring of past sampled averages, combined by `shaders/study_row.wgsl` into one row of 21 floats
+ * the running weighted sum of past sampled averages, combined by `shaders/study_row.wgsl` into one row of 21 floats
  * (columns 2–22 of the `study` file; the step number and the training point count come from the host).
  */
 import type { Gpu } from "../gpu/device.ts";
@@ -97,7 +97,7 @@ export class StudyStage {
       perGroup(
         gpu,
         "study_row.wgsl",
-        new Params().u32(s.sampled).u32(s.honest).u32(s.byzantine).u32(P).f32(s.momentum).u32(s.losses),
+        new Params().u32(s.sampled).u32(s.honest).u32(s.byzantine).u32(s.losses),
         [s.step, this.stats, this.row],
         [1],
       ),
