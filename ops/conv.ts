@@ -16,6 +16,7 @@ import {
   convWgsl,
 } from "../shaders/conv.ts";
 import { perElement } from "./launch.ts";
+import { colsum } from "./nn.ts";
 import type { Window } from "./window.ts";
 
 /** Shape of a convolution layer (square stride and padding). */
@@ -353,14 +354,6 @@ export function convWeightGrad(
     [Math.ceil(blocks / t.wx), groups, workers],
   );
   if (!partial) return [main];
-  const sum = new Params().u32(groups).u32(len).u32(dst.off + dstOff).u32(dstStride);
-  return [
-    main,
-    bind(
-      gpu,
-      { shader: "group_sum.wgsl", constants: { WG: 64 } },
-      [sum.create(gpu, "group-sum-params"), partial, dst.region],
-      [Math.ceil(len / 64), workers],
-    ),
-  ];
+  // Sum the split-K partials per worker in group order (a per-worker column sum of groups × len rows).
+  return [main, colsum(gpu, partial, workers, groups, len, dst.region, dst.off + dstOff, dstStride)];
 }

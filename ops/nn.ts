@@ -4,7 +4,7 @@
  * Each wrapper has its plain TypeScript reference beside it.
  */
 import type { Gpu } from "../gpu/device.ts";
-import { Params } from "../gpu/buffers.ts";
+import { Params, type Region } from "../gpu/buffers.ts";
 import type { Dispatch } from "../gpu/kernel.ts";
 import { perElement, perGroup } from "./launch.ts";
 
@@ -187,7 +187,7 @@ export function colsum(
   workers: number,
   rows: number,
   cols: number,
-  out: GPUBuffer,
+  out: GPUBuffer | Region,
   outOff: number,
   outStride: number,
 ): Dispatch {
