@@ -10,6 +10,7 @@ import { Recorder } from "../gpu/kernel.ts";
 import { STUDY_COLUMNS } from "../results/columns.ts";
 import { STUDY_GPU_COLUMNS, StudyStage } from "../train/study.ts";
 import { randomFloats, testRandom } from "./helpers.ts";
+import { avgDevMax, cosine, dot, maxAbs, norm2 } from "../train/reference.ts";
 
 const gpu = await acquireGpu();
 
@@ -17,28 +18,7 @@ const gpu = await acquireGpu();
 // Reference (spec 4)
 
 type Vec = ArrayLike<number>;
-
-function dot(x: Vec, y: Vec): number {
-  let s = 0;
-  for (let j = 0; j < x.length; j++) s += x[j] * y[j];
-  return s;
-}
-const norm = (x: Vec) => Math.sqrt(dot(x, x));
-const maxAbs = (x: Vec) => Math.max(...Array.from(x, Math.abs));
-/** cos(x, y) = ⟨x, y⟩ / (‖x‖·‖y‖), no guard; NaN when a vector is missing. */
-const cosine = (x: Vec | null, y: Vec | null) => x && y ? dot(x, y) / (norm(x) * norm(y)) : NaN;
-
-/** avg_dev_max of spec 4: N = 0 → (none, NaN, NaN, NaN); dev NaN for N = 1. */
-function avgDevMax(vs: readonly Vec[]): { avg: Float64Array | null; norm: number; dev: number; max: number } {
-  const N = vs.length;
-  if (N === 0) return { avg: null, norm: NaN, dev: NaN, max: NaN };
-  const d = vs[0].length, avg = new Float64Array(d);
-  for (const v of vs) for (let j = 0; j < d; j++) avg[j] += v[j];
-  for (let j = 0; j < d; j++) avg[j] /= N;
-  let total = 0;
-  for (const v of vs) for (let j = 0; j < d; j++) total += (v[j] - avg[j]) ** 2;
-  return { avg, norm: norm(avg), dev: N >= 2 ? Math.sqrt(total / (N - 1)) : NaN, max: maxAbs(avg) };
-}
+const norm = norm2;
 
 /** The inputs of one step. */
 interface StepInput {
