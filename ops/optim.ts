@@ -43,7 +43,7 @@ export function regularize(
 ): Dispatch {
   const params = new Params().u32(rows).u32(d).u32(stride).u32(n2).f32(c1).f32(c2).u32(perRow.thetaStride)
     .u32(perRow.normStride);
-  return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], rows * d, { D: d });
+  return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], d, { D: d });
 }
 
 /** Reference of `clip`. */
@@ -68,7 +68,7 @@ export function clip(
   unit: boolean,
 ): Dispatch {
   const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff);
-  return perElement(gpu, "clip.wgsl", params, [norms, G], rows * d, { UNIT: unit ? 1 : 0, D: d });
+  return perElement(gpu, "clip.wgsl", params, [norms, G], d, { UNIT: unit ? 1 : 0, D: d });
 }
 
 /** Momentum placement handled by the `momentum` kernel. */

@@ -10,14 +10,16 @@ override UNIT: u32 = 0u;
 override D: u32;
 override WG: u32 = 64u;
 
+// One invocation per coordinate j, looping over the rows: no per-element index arithmetic.
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
-  let e = flat_id(g, n, WG);
-  if (e >= p.rows * D) { return; }
-  let r = e / D;
-  let norm = norms[p.normsOff + r];
-  if (norm > p.c) {
-    let at = r * p.stride + e % D;
-    G[at] = G[at] * select(p.c / norm, 1.0 / norm, UNIT == 1u);
+  let j = flat_id(g, n, WG);
+  if (j >= D) { return; }
+  for (var r = 0u; r < p.rows; r++) {
+    let norm = norms[p.normsOff + r];
+    if (norm > p.c) {
+      let at = r * p.stride + j;
+      G[at] = G[at] * select(p.c / norm, 1.0 / norm, UNIT == 1u);
+    }
   }
 }

@@ -10,16 +10,17 @@ struct P { rows: u32, d: u32, stride: u32, n2: u32, c1: f32, c2: f32, thetaStrid
 override D: u32;
 override WG: u32 = 64u;
 
+// One invocation per coordinate j, looping over the rows: no per-element index arithmetic.
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
-  let e = flat_id(g, n, WG);
-  if (e >= p.rows * D) { return; }
-  let j = e % D;
-  let r = e / D;
-  let t = theta[r * p.thetaStride + j];
-  var add = p.c1 * sign(t);
-  let norm = norms[p.n2 + r * p.normStride];
-  if (p.c2 != 0.0 && norm > 0.0) { add += p.c2 * t / norm; }
-  let at = r * p.stride + j;
-  G[at] = G[at] + add;
+  let j = flat_id(g, n, WG);
+  if (j >= D) { return; }
+  for (var r = 0u; r < p.rows; r++) {
+    let t = theta[r * p.thetaStride + j];
+    var add = p.c1 * sign(t);
+    let norm = norms[p.n2 + r * p.normStride];
+    if (p.c2 != 0.0 && norm > 0.0) { add += p.c2 * t / norm; }
+    let at = r * p.stride + j;
+    G[at] = G[at] + add;
+  }
 }
