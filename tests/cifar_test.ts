@@ -14,15 +14,7 @@ import { spriteToRecords } from "../data/cifar10_convert.ts";
 import { DatasetError } from "../data/dataset.ts";
 import { datasetNames } from "../data/registry.ts";
 import { gunzip, tarFiles } from "../data/tar.ts";
-
-async function withTempDir(body: (directory: string) => Promise<void>): Promise<void> {
-  const directory = await Deno.makeTempDir();
-  try {
-    await body(directory);
-  } finally {
-    await Deno.remove(directory, { recursive: true });
-  }
-}
+import { withTempDir } from "./helpers.ts";
 
 Deno.test("CIFAR-10: the verified cache loads as 50,000 + 10,000 normalised, flipped 3×32×32 images", async () => {
   const cifar = await loadCifar10(CIFAR_CACHE_DIRECTORY);

