@@ -22,7 +22,7 @@ export const PALETTE = [
 ] as const;
 
 /** matplotlib's line styles `-`, `--`, `:`, `-.` as SVG dash arrays (for 2-unit wide lines). */
-export const DASHES: readonly (readonly number[])[] = [[1, 0], [7.4, 3.2], [2, 3.3], [12.8, 3.2, 2, 3.2]];
+export const DASHES: readonly (readonly number[])[] = [[], [7.4, 3.2], [2, 3.3], [12.8, 3.2, 2, 3.2]];
 
 /** One line of a plot. */
 export interface Series {
@@ -81,22 +81,72 @@ function scale(min: number | undefined, max: number | undefined): Record<string,
   };
 }
 
+/** The points where a curve crosses a limit, as fractions in (0, 1) of the segment from `a` to `b`. */
+function crossings(a: number, b: number, limits: readonly number[]): number[] {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return [];
+  return limits.filter((c) => Number.isFinite(c) && (a - c) * (b - c) < 0).map((c) => (c - a) / (b - a));
+}
+
+/**
+ * Adds to curves sharing `x` the points where any of them crosses a limit, so that every segment lies
+ * entirely inside or outside the plot: the plot is then cut in data space (resvg mis-renders SVG clip paths
+ * around geometry far outside them).
+ */
+function refine(
+  x: readonly number[],
+  curves: readonly (readonly number[])[],
+  xLimits: readonly number[],
+  yLimits: readonly number[],
+): { x: number[]; curves: number[][] } {
+  const out = { x: [] as number[], curves: curves.map(() => [] as number[]) };
+  const push = (i: number, t: number) => {
+    const at = (v: readonly number[]) => t === 0 ? v[i] : v[i] + t * (v[i + 1] - v[i]);
+    out.x.push(at(x));
+    curves.forEach((curve, k) => out.curves[k].push(at(curve)));
+  };
+  for (let i = 0; i < x.length; i++) {
+    push(i, 0);
+    if (i + 1 === x.length) break;
+    const ts = [
+      ...crossings(x[i], x[i + 1], xLimits),
+      ...curves.flatMap((curve) => crossings(curve[i], curve[i + 1], yLimits)),
+    ];
+    for (const t of [...new Set(ts)].sort((a, b) => a - b)) push(i, t);
+  }
+  return out;
+}
+
 /** The Vega-Lite specification of a line plot. */
 export function linePlotSpec(series: readonly Series[], options: PlotOptions): vl.TopLevelSpec {
   const labels = series.map((s) => s.label);
   if (new Set(labels).size !== labels.length) {
     throw new Error(`Duplicate series labels: ${labels.join(", ")}`);
   }
-  const finite = (v: number) => Number.isFinite(v) ? v : null;
-  const values = series.flatMap((s) =>
-    s.x.map((x, i) => ({
-      series: s.label,
-      x,
-      y: finite(s.y[i]),
-      lo: s.err ? finite(s.y[i] - s.err[i]) : null,
-      hi: s.err ? finite(s.y[i] + s.err[i]) : null,
-    }))
-  );
+  const [x0, x1] = [options.xmin ?? -Infinity, options.xmax ?? Infinity];
+  const [y0, y1] = [options.ymin ?? -Infinity, options.ymax ?? Infinity];
+  const slack = (lo: number, hi: number) => 1e-9 * (Number.isFinite(hi - lo) ? hi - lo : 1);
+  const inside = (v: number, lo: number, hi: number) =>
+    Number.isFinite(v) && v >= lo - slack(lo, hi) && v <= hi + slack(lo, hi);
+  const lines = series.flatMap((s) => {
+    const cut = refine(s.x, [s.y], [x0, x1], [y0, y1]);
+    return cut.x.map((x, i) => {
+      const y = cut.curves[0][i];
+      return { series: s.label, x, y: inside(x, x0, x1) && inside(y, y0, y1) ? y : null };
+    });
+  });
+  const band = (s: Series) => {
+    const cut = refine(s.x, [s.y.map((y, i) => y - s.err![i]), s.y.map((y, i) => y + s.err![i])], [x0, x1], [
+      y0,
+      y1,
+    ]);
+    const clamp = (v: number) => Math.min(y1, Math.max(y0, v));
+    return cut.x.flatMap((x, i) => {
+      const [lo, hi] = [cut.curves[0][i], cut.curves[1][i]];
+      return inside(x, x0, x1) && Number.isFinite(lo) && Number.isFinite(hi)
+        ? [{ x, lo: clamp(lo), hi: clamp(hi) }]
+        : [];
+    });
+  };
   const colors = series.map((s, i) => PALETTE[(s.color ?? i) % PALETTE.length]);
   const dashes = series.map((s, i) => DASHES[(s.dash ?? i) % DASHES.length]);
   const x = {
@@ -129,14 +179,11 @@ export function linePlotSpec(series: readonly Series[], options: PlotOptions): v
       title: { fontSize: 16 },
       view: { stroke: "#555" },
     },
-    data: { values },
     layer: [
       // One band layer per series, in the series' colour, so that bands stay out of the legend.
       ...series.filter((s) => s.err).map((s) => ({
-        mark: { type: "area", opacity: 0.2, clip: true, color: colors[labels.indexOf(s.label)] },
-        transform: [{ filter: { field: "series", equal: s.label } }, {
-          filter: "isValid(datum.lo) && isValid(datum.hi)",
-        }],
+        data: { values: band(s) },
+        mark: { type: "area", opacity: 0.2, color: colors[labels.indexOf(s.label)] },
         encoding: {
           x,
           y: { field: "lo", type: "quantitative", title: options.ylabel, scale: yScale },
@@ -144,7 +191,8 @@ export function linePlotSpec(series: readonly Series[], options: PlotOptions): v
         },
       })),
       {
-        mark: { type: "line", opacity: options.lineOpacity ?? 1, strokeWidth: 2, clip: true },
+        data: { values: lines },
+        mark: { type: "line", opacity: options.lineOpacity ?? 1, strokeWidth: 2 },
         encoding: {
           x,
           y: { field: "y", type: "quantitative", title: options.ylabel, scale: yScale },

@@ -12,6 +12,7 @@ import {
   DERIVED,
   discard,
   type Frame,
+  linePlotSpec,
   loadSession,
   parseTable,
   ratioBound,
@@ -175,6 +176,27 @@ Deno.test("study: mean and population std over seeds after dropping NaN rows; un
   assert.ok(Math.abs(stats.mean[0] - 0.2) < 1e-12 && Math.abs(stats.mean[1] - 0.7) < 1e-12);
   assert.ok(Math.abs(stats.std[0] - 0.1) < 1e-12 && Math.abs(stats.std[1] - 0.2) < 1e-12);
   assert.throws(() => seedStatistics([frame([0.1, 0.2]), frame([0.1])], "Cross-accuracy"), /rows/);
+});
+
+Deno.test("study: lines and bands are cut at the axis limits in data space, not by an SVG clip path", () => {
+  const spec = linePlotSpec([{ label: "a", x: [0, 1, 2], y: [0, 4, 0], err: [1, 1, 1] }], {
+    xlabel: "x",
+    ylabel: "y",
+    ymin: 0,
+    ymax: 2,
+  }) as unknown as { layer: { data: { values: Record<string, unknown>[] } }[] };
+  const [band, line] = spec.layer.map((layer) => layer.data.values);
+  assert.deepEqual(line.map((p) => [p.x, p.y]), [[0, 0], [0.5, 2], [1, null], [1.5, 2], [2, 0]]);
+  // The band (y ± 1, with y = 4x then 8 − 4x) is clamped between the points where y − 1 or y + 1 cross 0 or 2.
+  assert.deepEqual(band.map((p) => [p.x, p.lo, p.hi]), [
+    [0, 0, 1],
+    [0.25, 0, 2],
+    [0.75, 2, 2],
+    [1, 2, 2],
+    [1.25, 2, 2],
+    [1.75, 0, 2],
+    [2, 0, 1],
+  ]);
 });
 
 Deno.test("study: a plot renders to a 1524 × 762 PNG (7.62 × 3.81 in at 200 dpi)", async () => {
