@@ -10,7 +10,7 @@ import { Recorder } from "../gpu/kernel.ts";
 import { STUDY_COLUMNS } from "../results/columns.ts";
 import { STUDY_GPU_COLUMNS, StudyStage } from "../train/study.ts";
 import { randomFloats, testRandom } from "./helpers.ts";
-import { avgDevMax, cosine, dot, maxAbs, norm2 } from "../train/reference.ts";
+import { norm2, studyRow } from "../train/reference.ts";
 
 const gpu = await acquireGpu();
 
@@ -40,42 +40,21 @@ function studyRowRef(
   past: readonly Float64Array[],
   mu: number,
 ): { row: number[]; scale: number[]; average: Float64Array } {
-  const S = avgDevMax(s.sampled), H = avgDevMax(s.honest), A = avgDevMax(s.attack), a = s.aggregate;
-  const g = S.avg!;
-  let curvature = NaN, curvatureScale = 0;
-  if (past.length > 0) {
-    curvature = 0;
-    past.forEach((p, k) => {
-      curvature += mu ** (k + 1) * dot(g, p);
-      curvatureScale += mu ** (k + 1) * norm(g) * norm(p);
-    });
-  }
-  const row = [
-    s.losses.reduce((x, y) => x + y, 0) / s.losses.length,
-    norm(Array.from(s.theta, (t, j) => t - theta0[j])),
-    S.dev,
-    H.dev,
-    A.dev,
-    S.norm,
-    H.norm,
-    A.norm,
-    norm(a),
-    S.max,
-    H.max,
-    A.max,
-    maxAbs(a),
-    cosine(g, H.avg),
-    cosine(g, A.avg),
-    cosine(g, a),
-    cosine(H.avg, A.avg),
-    cosine(H.avg, a),
-    cosine(A.avg, a),
-    past.length > 0 ? cosine(g, past[0]) : NaN,
-    curvature,
-  ];
+  const fromOrigin = norm(Array.from(s.theta, (t, j) => t - theta0[j]));
+  const { row, average } = studyRow(
+    s.sampled,
+    s.honest,
+    s.attack,
+    s.aggregate,
+    fromOrigin,
+    s.losses,
+    past,
+    mu,
+  );
   // Magnitudes: the value itself for norms, deviations, maxima and the loss; 1 for cosines; Σ μ^k‖ḡ‖‖ḡ_k‖.
-  const scale = row.map((v, c) => c >= 13 && c <= 19 ? 1 : c === 20 ? curvatureScale : Math.abs(v));
-  return { row, scale, average: g };
+  const curvatureScale = past.reduce((sum, p, k) => sum + mu ** (k + 1) * norm(average) * norm(p), 0);
+  const scale = Array.from(row, (v, c) => c >= 13 && c <= 19 ? 1 : c === 20 ? curvatureScale : Math.abs(v));
+  return { row: Array.from(row), scale, average };
 }
 
 const RTOL = 1e-5;
