@@ -24,9 +24,11 @@ export interface Gpu {
 /** Raised when no usable WebGPU adapter exists; its message tells how to get one. */
 export class GpuUnavailableError extends Error {}
 
+const BACKEND = "DENO_WEBGPU_BACKEND";
+
 const HELP = "No WebGPU adapter found. On a machine without a GPU, install Mesa's Vulkan driver " +
   "(Debian/Ubuntu: `apt-get install mesa-vulkan-drivers libvulkan1`); on NVIDIA, install the Vulkan ICD " +
-  "of the driver. DENO_WEBGPU_BACKEND=vulkan|gl selects a backend explicitly.";
+  `of the driver. Vulkan is used unless ${BACKEND} says otherwise (e.g. ${BACKEND}=gl).`;
 
 let acquired: Promise<Gpu> | undefined;
 
@@ -36,8 +38,20 @@ export function acquireGpu(): Promise<Gpu> {
   return acquired;
 }
 
+/**
+ * Restricts WebGPU to Vulkan unless the user chose a backend. Otherwise wgpu also opens an EGL display,
+ * which loads Mesa's GL stack (libEGL, libGLdispatch, swrast_dri: a second llvmpipe) beside lavapipe; about
+ * one test run in ten then aborted at exit with a corrupted heap, the main thread inside libGLdispatch's
+ * destructor while a driver thread was exiting.
+ */
+function preferVulkan(): void {
+  const query = Deno.permissions.querySync({ name: "env", variable: BACKEND });
+  if (query.state === "granted" && Deno.env.get(BACKEND) === undefined) Deno.env.set(BACKEND, "vulkan");
+}
+
 async function createGpu(): Promise<Gpu> {
   if (typeof navigator === "undefined" || !("gpu" in navigator)) throw new GpuUnavailableError(HELP);
+  preferVulkan();
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
   if (!adapter) throw new GpuUnavailableError(HELP);
   const l = adapter.limits;
