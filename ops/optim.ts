@@ -3,9 +3,11 @@
  * momentum, column statistics, axpby and the SGD update, each with its TypeScript reference.
  */
 import type { Gpu } from "../gpu/device.ts";
-import { Params } from "../gpu/buffers.ts";
+import { Params, storageBuffer } from "../gpu/buffers.ts";
 import type { Dispatch } from "../gpu/kernel.ts";
-import { perElement } from "./launch.ts";
+import { reductionChunk } from "../gpu/tuning.ts";
+import { perElement, perGroup } from "./launch.ts";
+import { reduceChunks } from "./reduce.ts";
 
 /** Reference of `regularize` on rows of length d (stride d). */
 export function regularizeRef(
@@ -24,6 +26,12 @@ export function regularizeRef(
   }
 }
 
+/** Where each row's parameters and their Euclidean norm are (strides 0: one shared θ and norm). */
+export interface RowLayout {
+  readonly thetaStride: number;
+  readonly normStride: number;
+}
+
 /**
  * Binds G[r] += c1·sign(θ_r) + c2·θ_r/norms[n2 + r·normStride] for `rows` rows of length d, `stride` apart,
  * where θ_r starts at r·thetaStride (both strides 0 by default: one shared θ).
@@ -39,11 +47,58 @@ export function regularize(
   stride: number,
   c1: number,
   c2: number,
-  perRow: { readonly thetaStride: number; readonly normStride: number } = { thetaStride: 0, normStride: 0 },
+  perRow: RowLayout = { thetaStride: 0, normStride: 0 },
 ): Dispatch {
-  const params = new Params().u32(rows).u32(d).u32(stride).u32(n2).f32(c1).f32(c2).u32(perRow.thetaStride)
-    .u32(perRow.normStride);
-  return perElement(gpu, "regularize.wgsl", params, [theta, norms, G], d, { D: d });
+  const dummy = storageBuffer(gpu, 4, "regularize-no-partial");
+  return regularizePass(gpu, [theta, norms, G, dummy], n2, rows, d, stride, c1, c2, perRow, false);
+}
+
+/**
+ * Binds `regularize` followed by the Euclidean norm of each regularised row into `out[outOff + r]` (what
+ * `clip` needs): the squares are summed in the regularisation's pass, then the chunks in order. Same bits as
+ * `regularize` then `reduceRows(…, Reduce.SumSquares, …, sqrt)`, one read of G less.
+ */
+export function regularizeWithNorms(
+  gpu: Gpu,
+  theta: GPUBuffer,
+  norms: GPUBuffer,
+  n2: number,
+  G: GPUBuffer,
+  rows: number,
+  d: number,
+  stride: number,
+  c1: number,
+  c2: number,
+  perRow: RowLayout,
+  out: GPUBuffer,
+  outOff: number,
+): Dispatch[] {
+  const chunks = Math.ceil(d / reductionChunk(gpu));
+  const partial = storageBuffer(gpu, rows * chunks * 4, "regularize-partial");
+  return [
+    regularizePass(gpu, [theta, norms, G, partial], n2, rows, d, stride, c1, c2, perRow, true),
+    reduceChunks(gpu, partial, rows, chunks, out, outOff, 0, true),
+  ];
+}
+
+function regularizePass(
+  gpu: Gpu,
+  buffers: readonly GPUBuffer[],
+  n2: number,
+  rows: number,
+  d: number,
+  stride: number,
+  c1: number,
+  c2: number,
+  perRow: RowLayout,
+  withNorms: boolean,
+): Dispatch {
+  const ch = reductionChunk(gpu);
+  const chunks = Math.ceil(d / ch);
+  const params = new Params().u32(rows).u32(d).u32(stride).u32(chunks).u32(n2).f32(c1).f32(c2)
+    .u32(perRow.thetaStride).u32(perRow.normStride);
+  const constants = { NORMS: withNorms ? 1 : 0, CH: ch, WG: 64 };
+  return perGroup(gpu, "regularize.wgsl", params, buffers, [Math.ceil(chunks / 64), rows], constants);
 }
 
 /** Reference of `clip`. */
@@ -67,8 +122,11 @@ export function clip(
   c: number,
   unit: boolean,
 ): Dispatch {
-  const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff);
-  return perElement(gpu, "clip.wgsl", params, [norms, G], d, { UNIT: unit ? 1 : 0, D: d });
+  const ch = reductionChunk(gpu);
+  const chunks = Math.ceil(d / ch);
+  const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff).u32(chunks);
+  const constants = { UNIT: unit ? 1 : 0, CH: ch, WG: 64 };
+  return perGroup(gpu, "clip.wgsl", params, [norms, G], [Math.ceil(chunks / 64), rows], constants);
 }
 
 /** Momentum placement handled by the `momentum` kernel. */

@@ -62,7 +62,10 @@ export function reduceRows(
     [Math.ceil(chunks / 64), r.rows],
     { MODE: mode, CH: ch, WG: 64 },
   );
-  return [first, finalPass(gpu, partial, r.rows, chunks, out, outOff, mode === Reduce.MaxAbs ? 1 : 0, sqrt)];
+  return [
+    first,
+    reduceChunks(gpu, partial, r.rows, chunks, out, outOff, mode === Reduce.MaxAbs ? 1 : 0, sqrt),
+  ];
 }
 
 /** TypeScript reference of `dots`. */
@@ -103,10 +106,14 @@ export function dots(
     [Math.ceil(chunks / 64), pairs.length],
     { CH: ch, WG: 64 },
   );
-  return [first, finalPass(gpu, partial, pairs.length, chunks, out, outOff, 0, false)];
+  return [first, reduceChunks(gpu, partial, pairs.length, chunks, out, outOff, 0, false)];
 }
 
-function finalPass(
+/**
+ * Binds pass 2 of the split-d reductions: `out[outOff + r]` = the sum (mode 0) or NaN-aware maximum (mode 1)
+ * of `partial[r·chunks …+chunks)` in chunk order, optionally its square root.
+ */
+export function reduceChunks(
   gpu: Gpu,
   partial: GPUBuffer,
   rows: number,

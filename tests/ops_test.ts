@@ -34,6 +34,7 @@ import {
   momentumRef,
   regularize,
   regularizeRef,
+  regularizeWithNorms,
   sgd,
   sgdRef,
   type SgdSettings,
@@ -315,6 +316,55 @@ Deno.test("regularize: G rows += c1·sign(θ) + c2·θ/‖θ‖₂ with a stride
     const expected = Float32Array.from(garbage);
     unpack(packed, expected, rows, d, stride);
     assertClose(await readFloats(gpu, G, garbage.length), expected, 1e-6, `regularize c1=${c1} c2=${c2}`);
+  }
+});
+
+Deno.test("regularizeWithNorms: same bits as regularize then reduceRows, per-row θ, lengths around the chunk", async () => {
+  for (
+    const [rows, d, stride, perRow] of [[3, 2 * CH + 5, 2 * CH + 9, false], [4, CH - 1, CH, true]] as const
+  ) {
+    const thetaRows = perRow ? rows : 1;
+    const theta = randomFloats(thetaRows * d, 41);
+    for (let j = 0; j < theta.length; j += 29) theta[j] = 0;
+    const norms = Float32Array.from({ length: 2 + thetaRows }, (_, i) => i < 2 ? -7 : 0);
+    for (let r = 0; r < thetaRows; r++) {
+      norms[2 + r] = Math.sqrt(theta.subarray(r * d, (r + 1) * d).reduce((a, t) => a + t * t, 0));
+    }
+    if (perRow) norms[3] = 0; // a zero norm skips the c2 term of that row
+    const layout = { thetaStride: perRow ? d : 0, normStride: perRow ? 1 : 0 };
+    const garbage = randomFloats(rows * stride + 3, 42);
+    const [c1, c2] = [1e-3, 0.2];
+    const [thetaB, normsB] = [upload(theta), upload(norms)];
+    const [fusedG, twoPassG] = [upload(garbage), upload(garbage)];
+    const outOff = 3, outGarbage = randomFloats(outOff + rows + 2, 43);
+    const [fusedOut, twoPassOut] = [upload(outGarbage), upload(outGarbage)];
+    run(
+      regularizeWithNorms(gpu, thetaB, normsB, 2, fusedG, rows, d, stride, c1, c2, layout, fusedOut, outOff),
+    );
+    run(
+      regularize(gpu, thetaB, normsB, 2, twoPassG, rows, d, stride, c1, c2, layout),
+      reduceRows(gpu, twoPassG, { rows, len: d, stride }, Reduce.SumSquares, twoPassOut, outOff, true),
+    );
+    const what = `rows ${rows} d ${d} perRow ${perRow}`;
+    const [G, out] = [
+      await readFloats(gpu, fusedG, garbage.length),
+      await readFloats(gpu, fusedOut, outGarbage.length),
+    ];
+    assertClose(G, await readFloats(gpu, twoPassG, garbage.length), 0, `G ${what}`);
+    assertClose(out, await readFloats(gpu, twoPassOut, outGarbage.length), 0, `norms ${what}`);
+    // Against the references: each row regularised with its own θ and norm, then its Euclidean norm.
+    const expectedG = Float32Array.from(garbage);
+    for (let r = 0; r < rows; r++) {
+      const t = theta.subarray(layout.thetaStride * r, layout.thetaStride * r + d);
+      const row = expectedG.slice(r * stride, r * stride + d);
+      const normed = norms[2 + r * layout.normStride] > 0 ? c2 : 0;
+      regularizeRef(row, t, 1, c1, normed);
+      expectedG.set(row, r * stride);
+    }
+    assertClose(G, expectedG, 1e-6, `G ${what} vs reference`);
+    const expectedOut = Float64Array.from(outGarbage);
+    expectedOut.set(reduceRowsRef(expectedG, { rows, len: d, stride }, Reduce.SumSquares, true), outOff);
+    assertClose(out, expectedOut, 1e-5, `norms ${what} vs reference`);
   }
 });
 

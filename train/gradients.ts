@@ -9,7 +9,7 @@ import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer, uploadBuffer, writeBuffer } from "../gpu/buffers.ts";
 import type { Dispatch, Recorder } from "../gpu/kernel.ts";
 import { gather, nll, workerLoss } from "../ops/nn.ts";
-import { clip, regularize } from "../ops/optim.ts";
+import { clip, regularize, regularizeWithNorms } from "../ops/optim.ts";
 import { Reduce, reduceRows } from "../ops/reduce.ts";
 import { perElement } from "../ops/launch.ts";
 import type { Feed } from "./feed.ts";
@@ -116,14 +116,18 @@ export class GradientStage {
       if (c2 !== 0) {
         dispatches.push(...reduceRows(gpu, point, thetaRows, Reduce.SumSquares, scalars, L2, true));
       }
-      if (c1 !== 0 || c2 !== 0) {
-        const perRow = { thetaStride, normStride: perWorker ? 1 : 0 };
-        dispatches.push(regularize(gpu, point, scalars, L2, b.G, K, d, d, c1, c2, perRow));
-      }
+      const regularized = c1 !== 0 || c2 !== 0;
+      const perRow = { thetaStride, normStride: perWorker ? 1 : 0 };
       if (c.gradientClip !== null) {
-        const gradRows = { rows: K, len: d, stride: d };
-        dispatches.push(...reduceRows(gpu, b.G, gradRows, Reduce.SumSquares, scalars, NORMS, true));
-        dispatches.push(clip(gpu, scalars, NORMS, b.G, K, d, d, c.gradientClip, c.compat.unitClip));
+        // The row norms clipping needs, computed in the regularisation's pass when there is one.
+        dispatches.push(
+          ...(regularized
+            ? regularizeWithNorms(gpu, point, scalars, L2, b.G, K, d, d, c1, c2, perRow, scalars, NORMS)
+            : reduceRows(gpu, b.G, { rows: K, len: d, stride: d }, Reduce.SumSquares, scalars, NORMS, true)),
+          clip(gpu, scalars, NORMS, b.G, K, d, d, c.gradientClip, c.compat.unitClip),
+        );
+      } else if (regularized) {
+        dispatches.push(regularize(gpu, point, scalars, L2, b.G, K, d, d, c1, c2, perRow));
       }
       if (b.losses) {
         const reg = { n1: L1, n2: L2, c1, c2, normStride: perWorker ? 1 : 0 };
