@@ -14,7 +14,8 @@
  * each worker's batch with its own statistics, dropout draws its masks from (seed, step, layer, worker,
  * element), and the running statistics are updated after each forward pass from every worker's statistics
  * in worker order, as the reference's sequential per-worker passes would in train mode. The running
- * statistics belong to the parameter buffer θ: every pass built on the same θ shares them.
+ * statistics are the model's state (`Model.initialState`, `PassOptions.state`): per BatchNorm layer in
+ * order, C means then C variances.
  */
 import type { Gpu } from "../gpu/device.ts";
 import { storageBuffer, uploadBuffer } from "../gpu/buffers.ts";
@@ -139,14 +140,27 @@ export function cnn(name: string, input: Model["input"], layers: readonly Layer[
   if (last.kind !== "linear" || last.relu) {
     throw new Error(`${name}: the last layer must be a linear one without ReLU`);
   }
+  const norms = trunk.filter((t) => t.layer.kind === "bn").map((t) => t.output.C);
   const model: Model = {
     name,
     input,
     classes: last.out,
     tensors,
+    ...(norms.length > 0 && { initialState: () => runningInit(norms) }),
     build: (gpu, options) => new Builder(gpu, model, layers, trunk, options).passes(),
   };
   return model;
+}
+
+/** Running statistics of BatchNorm layers of `channels` channels: means 0, variances 1 (PyTorch's start). */
+function runningInit(channels: readonly number[]): Float32Array {
+  const init = new Float32Array(channels.reduce((a, C) => a + 2 * C, 0));
+  let at = 0;
+  for (const C of channels) {
+    init.fill(1, at + C, at + 2 * C);
+    at += 2 * C;
+  }
+  return init;
 }
 
 function convGeometry(layer: Extract<Layer, { kind: "conv" }>, s: Shape): ConvGeometry {
@@ -165,9 +179,6 @@ function convGeometry(layer: Extract<Layer, { kind: "conv" }>, s: Shape): ConvGe
 function poolGeometry(layer: Extract<Layer, { kind: "pool" }>, s: Shape): PoolGeometry {
   return { H: s.H, W: s.W, k: layer.k, stride: layer.k };
 }
-
-/** Running statistics of the BatchNorm layers, per parameter buffer (see the module comment). */
-const runningStatistics = new WeakMap<GPUBuffer, GPUBuffer>();
 
 /** A range of samples processed by one round of trunk dispatches. */
 interface Chunk {
@@ -252,13 +263,8 @@ class Builder {
       });
       runOff += 2 * t.output.C;
     }
-    let running = runningStatistics.get(o.theta);
-    if (!running) {
-      const init = new Float32Array(Math.max(4, runOff));
-      for (const l of this.#bnLayers.values()) init.fill(1, l.runOff + l.C, l.runOff + 2 * l.C);
-      running = uploadBuffer(gpu, init, `${model.name}-running-statistics`);
-      runningStatistics.set(o.theta, running);
-    }
+    const running = o.state ??
+      uploadBuffer(gpu, model.initialState?.() ?? new Float32Array(4), `${model.name}-running-statistics`);
     const train = o.training && {
       stats: storageBuffer(gpu, o.workers * channels * 6 * 4, `${model.name}-batch-statistics`),
       batch: o.training.batch,

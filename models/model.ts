@@ -54,6 +54,12 @@ export interface PassOptions {
   readonly perWorker: number;
   readonly gradients?: { readonly buffer: GPUBuffer; readonly stride: number };
   readonly training?: TrainingMode;
+  /**
+   * The model's state buffer (`Model.initialState`: BatchNorm running statistics), shared by every set of
+   * passes of one run: training passes update it, all passes read it. Passes built without one get their
+   * own, initialised.
+   */
+  readonly state?: GPUBuffer;
 }
 
 /** A model of the registry. */
@@ -62,6 +68,11 @@ export interface Model {
   readonly input: { readonly channels: number; readonly height: number; readonly width: number };
   readonly classes: number;
   readonly tensors: readonly ParamTensor[];
+  /**
+   * Initial value of the state training changes besides the parameters (BatchNorm running statistics, in
+   * training mode); absent when the model has none.
+   */
+  initialState?(): Float32Array;
   build(gpu: Gpu, options: PassOptions): ModelPasses;
 }
 

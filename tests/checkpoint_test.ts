@@ -3,6 +3,13 @@
  * SIGINT stops a run cleanly with a checkpoint.
  */
 import assert from "node:assert/strict";
+import { acquireGpu } from "../gpu/device.ts";
+import { syntheticDataset } from "../data/synthetic.ts";
+import { cnn } from "../models/cnn.ts";
+import { getRule } from "../gar/registry.ts";
+import { getAttack } from "../attacks/registry.ts";
+import { COMPAT, type TrainingConfig } from "../train/config.ts";
+import { type Observer, Simulator } from "../train/simulator.ts";
 
 const EXPERIMENT = new URL("../experiment.ts", import.meta.url).pathname;
 
@@ -154,4 +161,78 @@ Deno.test("checkpoint: SIGINT stops at the end of a step, writes a checkpoint, e
   );
   assert.deepEqual(evals, Array.from({ length: Math.floor(t / 2) + 1 }, (_, i) => 2 * i));
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("checkpoint: training-mode BatchNorm running statistics are trained, saved and restored (local steps)", async () => {
+  const gpu = await acquireGpu();
+  const shape = { channels: 1, height: 6, width: 5 };
+  const model = cnn("tiny-bn", shape, [
+    { kind: "conv", name: "c1", out: 4, k: 3, pad: 1 },
+    { kind: "bn", name: "b1" },
+    { kind: "pool", k: 2 },
+    { kind: "linear", name: "f1", out: 3, relu: false },
+  ]);
+  const config: TrainingConfig = {
+    seed: 3,
+    workers: 4,
+    declaredByzantine: 1,
+    realByzantine: 1,
+    studySamples: 0,
+    studyPast: 0,
+    study: false,
+    rule: getRule("median"),
+    ruleArgs: {},
+    attack: getAttack("little"),
+    attackArgs: { factor: 1.5, negative: true },
+    model,
+    dataset: syntheticDataset("tiny", { ...shape, classes: 3, trainCount: 50, testCount: 30 }, 4),
+    batchSize: 4,
+    batchSizeTest: 10,
+    batchSizeTestReps: 3,
+    learningRate: 0.1,
+    learningRateDecay: 0,
+    learningRateDecayDelta: 1,
+    momentum: 0.9,
+    dampening: 0,
+    momentumAt: "worker",
+    nesterov: false,
+    // Local steps: the workers compute at their own parameter rows, not at θ, and must still train the
+    // statistics the evaluation reads.
+    localSteps: 2,
+    weightDecay: 0,
+    l1: null,
+    l2: null,
+    gradientClip: null,
+    evaluationDelta: 1,
+    topK: 1,
+    compat: COMPAT.corrected,
+    behaviour: "corrected",
+    readbackEvery: 2,
+  };
+  const run = async (resumeAt?: number) => {
+    const evals: number[] = [];
+    const observer: Observer = {
+      evaluated: (_step, correct) => evals.push(correct),
+      studied: () => {},
+      flush: () => Promise.resolve(),
+    };
+    let sim = new Simulator(gpu, config);
+    if (resumeAt !== undefined) {
+      await sim.run(resumeAt, () => false, observer);
+      const saved = await sim.snapshot();
+      sim = new Simulator(gpu, config);
+      sim.restore(saved);
+    }
+    await sim.run(4, () => false, observer);
+    return { evals, buffers: (await sim.snapshot()).buffers };
+  };
+  const whole = await run(), resumed = await run(2);
+  const state = whole.buffers["model-state"];
+  assert.ok(state, "the checkpoint holds the running statistics");
+  assert.notDeepEqual(Array.from(state), Array.from(model.initialState!()), "the statistics were trained");
+  assert.deepEqual(Object.keys(resumed.buffers).sort(), Object.keys(whole.buffers).sort());
+  for (const [name, data] of Object.entries(whole.buffers)) {
+    assert.deepEqual(new Uint8Array(resumed.buffers[name].buffer), new Uint8Array(data.buffer), name);
+  }
+  assert.deepEqual(resumed.evals.slice(-2), whole.evals.slice(-2), "evaluations after the resume");
 });

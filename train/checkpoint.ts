@@ -1,7 +1,8 @@
 /**
  * Checkpoint files: everything a run needs to continue exactly (unlike the reference's, spec 2.6, which
  * lost the data-loader and RNG state and the past-gradient deque): step and datapoint counters, every
- * RNG and data-stream state, and the GPU buffers (parameters, origin, momentum buffers, past gradients).
+ * RNG and data-stream state, and the GPU buffers (parameters, origin, momentum buffers, past gradients, and
+ * in training mode the BatchNorm running statistics).
  *
  * Format: the ASCII line `byzmom-checkpoint 1\n`, a little-endian u32 header length, the JSON header, then
  * each buffer's float32 data in header order. Written atomically.

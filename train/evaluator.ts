@@ -35,6 +35,8 @@ export class Evaluator {
       readonly reps: number;
       readonly topK: number;
       readonly seed: number;
+      /** The model's state buffer (`PassOptions.state`), when the run has one. */
+      readonly state?: GPUBuffer;
     },
   ) {
     const pixels = dataset.channels * dataset.height * dataset.width;
@@ -49,7 +51,7 @@ export class Evaluator {
     this.#batch = storageBuffer(gpu, this.#words.byteLength, "eval-batch");
     const images = uploadBuffer(gpu, dataset.test.images, "test-images");
     const labels = uploadBuffer(gpu, dataset.test.labels, "test-labels");
-    const passes = model.build(gpu, { theta, workers: 1, perWorker: chunk });
+    const passes = model.build(gpu, { theta, workers: 1, perWorker: chunk, state: options.state });
     const targets = storageBuffer(gpu, chunk * 4, "eval-targets");
     const correct = storageBuffer(gpu, chunks * chunk * 4, "eval-correct");
     const format = {

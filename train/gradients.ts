@@ -26,6 +26,8 @@ export interface Lookahead {
 /** Buffers the stage reads and writes. */
 export interface GradientBuffers {
   readonly theta: GPUBuffer;
+  /** The model's state buffer (`PassOptions.state`), when the run has one. */
+  readonly state?: GPUBuffer;
   /** K × d output gradients. */
   readonly G: GPUBuffer;
   /** Per-step uniform block (learning rate first). */
@@ -73,6 +75,7 @@ export class GradientStage {
       workers: K,
       perWorker: B,
       gradients: { buffer: b.G, stride: d },
+      state: b.state,
       training: c.compat.trainMode ? { seed: c.seed, batch: this.#batch, countOffset: K * B } : undefined,
     });
     this.#setStep = passes.setStep;

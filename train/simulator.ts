@@ -85,6 +85,11 @@ export class Simulator {
     const theta = uploadBuffer(gpu, theta0, "theta");
     const whole = (buffer: GPUBuffer, floats: number): Region => ({ buffer, offset: 0, size: floats * 4 });
     this.#persistent.theta = whole(theta, d);
+    // The model's state (BatchNorm running statistics), shared by the training and evaluation passes; only
+    // training mode changes it, so only then is it part of a checkpoint.
+    const initialState = model.initialState?.();
+    const state = initialState && uploadBuffer(gpu, initialState, "model-state");
+    if (state && c.compat.trainMode) this.#persistent["model-state"] = whole(state, initialState.length);
     checkBindable(gpu, {
       "gradient matrix (sampled gradients × parameters)": K * d,
       "submitted matrix (workers × parameters)": n * d,
@@ -145,6 +150,7 @@ export class Simulator {
     this.#feed = Feed.training(c.dataset, c.batchSize, c.seed);
     this.#gradients = new GradientStage(gpu, c, d, {
       theta,
+      state,
       G,
       step: this.#stepBlock,
       lookahead,
@@ -200,6 +206,7 @@ export class Simulator {
         reps: Math.max(1, c.batchSizeTestReps),
         topK: c.topK,
         seed: c.seed,
+        state,
       });
     }
   }
