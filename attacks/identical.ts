@@ -19,7 +19,8 @@ import {
   type Rule,
   type Stage,
 } from "../gar/rule.ts";
-import { perElement } from "../ops/launch.ts";
+import { perElement, perGroup } from "../ops/launch.ts";
+import { reductionChunk } from "../gpu/tuning.ts";
 import { colstats } from "../ops/optim.ts";
 import type { Attack, AttackBinding } from "./attack.ts";
 import { argNumber, argRepr, checkCommon, pyFloatValue, pyInt } from "./checks.ts";
@@ -201,14 +202,15 @@ function bindIdentical(gpu: Gpu, b: AttackBinding, behaviour: Behaviour, plan: I
       { MODE: plan.direction },
     ),
   ];
+  const ch = reductionChunk(gpu), chunks = Math.ceil(b.d / ch);
   const rows = (factor: GPUBuffer, slot: number, scale: number) =>
-    perElement(
+    perGroup(
       gpu,
       "attack_rows.wgsl",
-      new Params().u32(b.fReal).u32(b.d).u32(b.h * b.d).u32(slot).f32(scale),
+      new Params().u32(b.fReal).u32(b.d).u32(b.h * b.d).u32(slot).f32(scale).u32(chunks),
       [avg, dir, factor, b.submitted],
-      b.d,
-      { BASE: plan.withMean ? 1 : 0 },
+      [Math.ceil(chunks / 64), b.fReal],
+      { BASE: plan.withMean ? 1 : 0, CH: ch, WG: 64 },
     );
   if (typeof plan.factor === "number") {
     const factor = uploadBuffer(gpu, Float32Array.of(plan.factor), "attack-factor");

@@ -48,6 +48,15 @@ export function reductionChunk(gpu: Gpu): number {
   return gpu.isCpu ? 1024 : 256;
 }
 
+/**
+ * Columns one invocation handles in the column-statistics kernels (each column loops over the rows): on a
+ * GPU one, so that neighbouring lanes read neighbouring addresses; on llvmpipe 256 contiguous columns per
+ * lane ran 27 × 79,510 in 5.5 ms instead of 7.4 (fewer, longer invocations).
+ */
+export function columnChunk(gpu: Gpu): number {
+  return gpu.isCpu ? 256 : 1;
+}
+
 /** Workgroup size of the one-invocation-per-element kernels. */
 export function elementwiseGroup(gpu: Gpu): number {
   return gpu.isCpu ? 64 : 256;

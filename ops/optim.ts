@@ -5,7 +5,7 @@
 import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer } from "../gpu/buffers.ts";
 import type { Dispatch } from "../gpu/kernel.ts";
-import { reductionChunk } from "../gpu/tuning.ts";
+import { columnChunk, reductionChunk } from "../gpu/tuning.ts";
 import { perElement, perGroup } from "./launch.ts";
 import { reduceChunks } from "./reduce.ts";
 
@@ -161,11 +161,10 @@ export function momentum(
   mu: number,
   damp: number,
 ): Dispatch {
-  const params = new Params().u32(rows).u32(d).f32(mu).f32(damp);
-  return perElement(gpu, "momentum.wgsl", params, [G, M, S], rows * d, {
-    MODE: mode === "worker" ? 0 : 1,
-    D: d,
-  });
+  const ch = reductionChunk(gpu), chunks = Math.ceil(d / ch);
+  const params = new Params().u32(rows).u32(d).f32(mu).f32(damp).u32(chunks);
+  const constants = { MODE: mode === "worker" ? 0 : 1, CH: ch, WG: 64 };
+  return perGroup(gpu, "momentum.wgsl", params, [G, M, S], [Math.ceil(chunks / 64), rows], constants);
 }
 
 /** Reference of `colstats`: mean and Σ squared deviations of rows [start, start+count) per column. */
@@ -197,7 +196,8 @@ export function colstats(
   sqOff: number,
 ): Dispatch {
   const params = new Params().u32(start).u32(count).u32(d).u32(avgOff).u32(sqOff);
-  return perElement(gpu, "colstats.wgsl", params, [X, avg, sq], d);
+  const ch = columnChunk(gpu);
+  return perElement(gpu, "colstats.wgsl", params, [X, avg, sq], Math.ceil(d / ch), { CH: ch });
 }
 
 /** Binds out[oOff + j] = α·x[xOff + j] + β·y[yOff + j] for j < len (x, y, out distinct buffers). */

@@ -7,12 +7,18 @@ struct P { start: u32, count: u32, d: u32, avgOff: u32, sqOff: u32 }
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> avg: array<f32>;
 @group(0) @binding(3) var<storage, read_write> sq: array<f32>;
+// Columns per lane (gpu/tuning.ts columnChunk): 1 on a GPU, a contiguous run of columns on llvmpipe.
+override CH: u32 = 1u;
 override WG: u32 = 64u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) n: vec3u) {
-  let j = flat_id(g, n, WG);
-  if (j >= p.d) { return; }
+  let first = flat_id(g, n, WG) * CH;
+  let end = min(first + CH, p.d);
+  for (var j = first; j < end; j++) { column(j); }
+}
+
+fn column(j: u32) {
   if (p.count == 0u) {
     avg[p.avgOff + j] = nan_f32();
     sq[p.sqOff + j] = nan_f32();

@@ -400,7 +400,7 @@ Deno.test("clip: rows over the threshold rescaled to c (or to unit norm, legacy)
 });
 
 Deno.test("momentum: worker buffers accumulate over steps, server adds μ·a_{t-1}; extra rows untouched (1e-6 rel.)", async () => {
-  const h = 3, K = 5, n = 6, d = 300, mu = 0.9, damp = 0.1;
+  const h = 3, K = 5, n = 6, d = 1100, mu = 0.9, damp = 0.1;
   for (const mode of ["worker", "server"] as const) {
     const mRows = mode === "worker" ? h : 1;
     const Mref = randomFloats(mRows * d, 41);
@@ -434,7 +434,7 @@ Deno.test("momentum: spec 13.6 worker example μ = 0.9, δ = 0 → (1,0), (0.9,1
 });
 
 Deno.test("colstats: column mean and Σ squared deviations of a row range at offsets (1e-6 / 1e-5 rel.)", async () => {
-  const rows = 9, d = 130, avgOff = 3, sqOff = 7;
+  const rows = 9, d = 515, avgOff = 3, sqOff = 7;
   const Xv = randomFloats(rows * d, 51, 2);
   for (let j = 0; j < d; j++) Xv[4 * d + j] += 1000; // a far-off row: the shifted sums must stay accurate
   const X = upload(Xv);
