@@ -20,7 +20,7 @@ import {
   type Stage,
 } from "../gar/rule.ts";
 import { perElement, perGroup } from "../ops/launch.ts";
-import { reductionChunk } from "../gpu/tuning.ts";
+import { elementChunk } from "../gpu/tuning.ts";
 import { colstats } from "../ops/optim.ts";
 import type { Attack, AttackBinding } from "./attack.ts";
 import { argNumber, argRepr, checkCommon, pyFloatValue, pyInt } from "./checks.ts";
@@ -202,7 +202,7 @@ function bindIdentical(gpu: Gpu, b: AttackBinding, behaviour: Behaviour, plan: I
       { MODE: plan.direction },
     ),
   ];
-  const ch = reductionChunk(gpu), chunks = Math.ceil(b.d / ch);
+  const ch = elementChunk(gpu, b.d), chunks = Math.ceil(b.d / ch);
   const rows = (factor: GPUBuffer, slot: number, scale: number) =>
     perGroup(
       gpu,

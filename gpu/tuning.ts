@@ -49,6 +49,18 @@ export function reductionChunk(gpu: Gpu): number {
 }
 
 /**
+ * Consecutive elements of a row one invocation handles in the element-wise row kernels (clip, regularise,
+ * momentum, the attacks' rows): on llvmpipe 1024, about twice as fast as one invocation per element or per
+ * column looping over the rows (27 × 79,510 clipped in 8 ms instead of 17); on a GPU one, so that
+ * neighbouring lanes touch neighbouring addresses (more only for rows longer than one grid dimension).
+ */
+export function elementChunk(gpu: Gpu, length: number): number {
+  if (gpu.isCpu) return 1024;
+  // At most one grid dimension of workgroups of 64 lanes per row.
+  return Math.max(1, Math.ceil(length / (64 * gpu.limits.maxComputeWorkgroupsPerDimension)));
+}
+
+/**
  * Columns one invocation handles in the column-statistics kernels (each column loops over the rows): on a
  * GPU one, so that neighbouring lanes read neighbouring addresses; on llvmpipe 256 contiguous columns per
  * lane ran 27 × 79,510 in 5.5 ms instead of 7.4 (fewer, longer invocations).

@@ -5,7 +5,7 @@
 import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer } from "../gpu/buffers.ts";
 import type { Dispatch } from "../gpu/kernel.ts";
-import { columnChunk, reductionChunk } from "../gpu/tuning.ts";
+import { columnChunk, elementChunk, reductionChunk } from "../gpu/tuning.ts";
 import { perElement, perGroup } from "./launch.ts";
 import { reduceChunks } from "./reduce.ts";
 
@@ -93,7 +93,7 @@ function regularizePass(
   perRow: RowLayout,
   withNorms: boolean,
 ): Dispatch {
-  const ch = reductionChunk(gpu);
+  const ch = withNorms ? reductionChunk(gpu) : elementChunk(gpu, d);
   const chunks = Math.ceil(d / ch);
   const params = new Params().u32(rows).u32(d).u32(stride).u32(chunks).u32(n2).f32(c1).f32(c2)
     .u32(perRow.thetaStride).u32(perRow.normStride);
@@ -122,7 +122,7 @@ export function clip(
   c: number,
   unit: boolean,
 ): Dispatch {
-  const ch = reductionChunk(gpu);
+  const ch = elementChunk(gpu, d);
   const chunks = Math.ceil(d / ch);
   const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff).u32(chunks);
   const constants = { UNIT: unit ? 1 : 0, CH: ch, WG: 64 };
@@ -161,7 +161,7 @@ export function momentum(
   mu: number,
   damp: number,
 ): Dispatch {
-  const ch = reductionChunk(gpu), chunks = Math.ceil(d / ch);
+  const ch = elementChunk(gpu, d), chunks = Math.ceil(d / ch);
   const params = new Params().u32(rows).u32(d).f32(mu).f32(damp).u32(chunks);
   const constants = { MODE: mode === "worker" ? 0 : 1, CH: ch, WG: 64 };
   return perGroup(gpu, "momentum.wgsl", params, [G, M, S], [Math.ceil(chunks / 64), rows], constants);

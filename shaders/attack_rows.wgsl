@@ -1,7 +1,7 @@
 // Writes the f_real identical Byzantine rows (spec 7.2, 7.3): out[off + r·d + j] = base_j + x·dir_j for
 // r < rows, j < d, with x = scale·factor[slot] (a fixed factor, a line-search proposal or its best point)
 // and base = avg (BASE 1) or 0 (BASE 0, `empire-strict`). The lane (c, r) writes chunk c of row r (CH
-// columns, gpu/tuning.ts reductionChunk): on llvmpipe much faster than one lane per column looping over rows.
+// columns, gpu/tuning.ts elementChunk): on llvmpipe much faster than one lane per column looping over rows.
 struct P { rows: u32, d: u32, off: u32, slot: u32, scale: f32, chunks: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> avg: array<f32>;

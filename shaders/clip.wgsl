@@ -1,7 +1,7 @@
 // Gradient clipping of each row (spec 3.3): a row r whose norm norms[normsOff + r] exceeds c is scaled by c/‖g‖, or, with the
 // reference-v1 behaviour (UNIT = 1), by 1/‖g‖ (rescaled to unit norm).
-// The lane (c, r) walks chunk c of row r: on llvmpipe a contiguous chunk per lane runs about twice as fast as
-// one lane per coordinate looping over the rows.
+// The lane (c, r) walks chunk c of row r (CH elements, gpu/tuning.ts elementChunk): on llvmpipe a contiguous
+// chunk per lane runs about twice as fast as one lane per coordinate looping over the rows.
 struct P { rows: u32, len: u32, stride: u32, c: f32, normsOff: u32, chunks: u32 }
 @group(0) @binding(0) var<uniform> p: P;
 @group(0) @binding(1) var<storage, read> norms: array<f32>;

@@ -1,6 +1,6 @@
 // Momentum at the workers or at the server (spec 3.5), writing the honest rows S[0..h) sent to the rule.
 // MODE 0 (worker): M_i ← μ·M_i + (1−δ)·G_i, S_i = M_i.   MODE 1 (server): S_i = (1−δ)·G_i + μ·a_{t−1}.
-// The lane (c, r) walks chunk c of row r (CH coordinates, gpu/tuning.ts reductionChunk): on llvmpipe far
+// The lane (c, r) walks chunk c of row r (CH coordinates, gpu/tuning.ts elementChunk): on llvmpipe far
 // faster than one invocation per element.
 struct P { rows: u32, d: u32, mu: f32, damp: f32, chunks: u32 }
 @group(0) @binding(0) var<uniform> p: P;

@@ -1,8 +1,9 @@
 // Regularisation gradient (spec 3.2), with the reference's squared factors already applied by the caller:
 // row r of G gets c1·sign(θ_r) + c2·θ_r/‖θ_r‖₂, where θ_r starts at r·thetaStride and its norm is
 // norms[n2 + r·normStride] (strides 0: one shared θ; a zero norm drops the c2 term).
-// The lane (c, r) walks chunk c of row r (on llvmpipe a contiguous chunk per lane runs about twice as fast as
-// one lane per coordinate looping over the rows). With NORMS = 1 it also sums the squares of the regularised
+// The lane (c, r) walks chunk c of row r (CH elements: gpu/tuning.ts elementChunk, or reductionChunk with
+// NORMS = 1; on llvmpipe a contiguous chunk per lane runs about twice as fast as one lane per coordinate
+// looping over the rows). With NORMS = 1 it also sums the squares of the regularised
 // values into partial[r·chunks + c], pass 1 of the row norms that clipping needs (reduce_final.wgsl sums the
 // chunks in order): the same bits as a separate sum-of-squares pass, without reading G again.
 struct P {

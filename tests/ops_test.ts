@@ -44,6 +44,8 @@ import { assertClose, randomFloats, testRandom } from "./helpers.ts";
 
 const gpu = await acquireGpu();
 const CH = reductionChunk(gpu);
+/** The element-wise row kernels with each adapter kind's tiling (gpu/tuning.ts), both run on this device. */
+const TILINGS = [["CPU", { ...gpu, isCpu: true }], ["GPU", { ...gpu, isCpu: false }]] as const;
 
 function upload(data: ArrayBufferView, label = "test"): GPUBuffer {
   return uploadBuffer(gpu, data, label);
@@ -294,133 +296,155 @@ function unpack(packed: Float32Array, into: Float32Array, rows: number, d: numbe
   for (let r = 0; r < rows; r++) into.set(packed.subarray(r * d, (r + 1) * d), r * stride);
 }
 
-Deno.test("regularize: G rows += c1·sign(θ) + c2·θ/‖θ‖₂ with a stride, ‖θ‖ = 0 guarded (1e-6 rel.)", async () => {
-  const rows = 3, d = 1000, stride = 1003;
-  const thetaRandom = randomFloats(d, 21);
-  for (let j = 0; j < d; j += 37) thetaRandom[j] = 0; // sign(0) = 0
-  for (
-    const [c1, c2, zero] of [[1e-2, 0, false], [0, 0.5, false], [1e-3, 0.2, false], [
-      1e-3,
-      0.2,
-      true,
-    ]] as const
-  ) {
-    const theta = zero ? new Float32Array(d) : thetaRandom;
-    const norm = Math.sqrt(theta.reduce((a, t) => a + t * t, 0));
-    const garbage = randomFloats(rows * stride + 2, 22);
-    const G = upload(garbage);
-    const norms = upload(Float32Array.of(123, 456, norm, 789));
-    run(regularize(gpu, upload(theta), norms, 2, G, rows, d, stride, c1, c2));
-    const packed = pack(garbage, rows, d, stride);
-    regularizeRef(packed, theta, rows, c1, c2);
-    const expected = Float32Array.from(garbage);
-    unpack(packed, expected, rows, d, stride);
-    assertClose(await readFloats(gpu, G, garbage.length), expected, 1e-6, `regularize c1=${c1} c2=${c2}`);
-  }
-});
-
-Deno.test("regularizeWithNorms: same bits as regularize then reduceRows, per-row θ, lengths around the chunk", async () => {
-  for (
-    const [rows, d, stride, perRow] of [[3, 2 * CH + 5, 2 * CH + 9, false], [4, CH - 1, CH, true]] as const
-  ) {
-    const thetaRows = perRow ? rows : 1;
-    const theta = randomFloats(thetaRows * d, 41);
-    for (let j = 0; j < theta.length; j += 29) theta[j] = 0;
-    const norms = Float32Array.from({ length: 2 + thetaRows }, (_, i) => i < 2 ? -7 : 0);
-    for (let r = 0; r < thetaRows; r++) {
-      norms[2 + r] = Math.sqrt(theta.subarray(r * d, (r + 1) * d).reduce((a, t) => a + t * t, 0));
+for (const [tiling, gpu] of TILINGS) {
+  Deno.test(`regularize: G rows += c1·sign(θ) + c2·θ/‖θ‖₂ with a stride, ‖θ‖ = 0 guarded (1e-6 rel.) (${tiling} tiling)`, async () => {
+    const rows = 3, d = 1000, stride = 1003;
+    const thetaRandom = randomFloats(d, 21);
+    for (let j = 0; j < d; j += 37) thetaRandom[j] = 0; // sign(0) = 0
+    for (
+      const [c1, c2, zero] of [[1e-2, 0, false], [0, 0.5, false], [1e-3, 0.2, false], [
+        1e-3,
+        0.2,
+        true,
+      ]] as const
+    ) {
+      const theta = zero ? new Float32Array(d) : thetaRandom;
+      const norm = Math.sqrt(theta.reduce((a, t) => a + t * t, 0));
+      const garbage = randomFloats(rows * stride + 2, 22);
+      const G = upload(garbage);
+      const norms = upload(Float32Array.of(123, 456, norm, 789));
+      run(regularize(gpu, upload(theta), norms, 2, G, rows, d, stride, c1, c2));
+      const packed = pack(garbage, rows, d, stride);
+      regularizeRef(packed, theta, rows, c1, c2);
+      const expected = Float32Array.from(garbage);
+      unpack(packed, expected, rows, d, stride);
+      assertClose(await readFloats(gpu, G, garbage.length), expected, 1e-6, `regularize c1=${c1} c2=${c2}`);
     }
-    if (perRow) norms[3] = 0; // a zero norm skips the c2 term of that row
-    const layout = { thetaStride: perRow ? d : 0, normStride: perRow ? 1 : 0 };
-    const garbage = randomFloats(rows * stride + 3, 42);
-    const [c1, c2] = [1e-3, 0.2];
-    const [thetaB, normsB] = [upload(theta), upload(norms)];
-    const [fusedG, twoPassG] = [upload(garbage), upload(garbage)];
-    const outOff = 3, outGarbage = randomFloats(outOff + rows + 2, 43);
-    const [fusedOut, twoPassOut] = [upload(outGarbage), upload(outGarbage)];
-    run(
-      regularizeWithNorms(gpu, thetaB, normsB, 2, fusedG, rows, d, stride, c1, c2, layout, fusedOut, outOff),
-    );
-    run(
-      regularize(gpu, thetaB, normsB, 2, twoPassG, rows, d, stride, c1, c2, layout),
-      reduceRows(gpu, twoPassG, { rows, len: d, stride }, Reduce.SumSquares, twoPassOut, outOff, true),
-    );
-    const what = `rows ${rows} d ${d} perRow ${perRow}`;
-    const [G, out] = [
-      await readFloats(gpu, fusedG, garbage.length),
-      await readFloats(gpu, fusedOut, outGarbage.length),
-    ];
-    assertClose(G, await readFloats(gpu, twoPassG, garbage.length), 0, `G ${what}`);
-    assertClose(out, await readFloats(gpu, twoPassOut, outGarbage.length), 0, `norms ${what}`);
-    // Against the references: each row regularised with its own θ and norm, then its Euclidean norm.
-    const expectedG = Float32Array.from(garbage);
-    for (let r = 0; r < rows; r++) {
-      const t = theta.subarray(layout.thetaStride * r, layout.thetaStride * r + d);
-      const row = expectedG.slice(r * stride, r * stride + d);
-      const normed = norms[2 + r * layout.normStride] > 0 ? c2 : 0;
-      regularizeRef(row, t, 1, c1, normed);
-      expectedG.set(row, r * stride);
-    }
-    assertClose(G, expectedG, 1e-6, `G ${what} vs reference`);
-    const expectedOut = Float64Array.from(outGarbage);
-    expectedOut.set(reduceRowsRef(expectedG, { rows, len: d, stride }, Reduce.SumSquares, true), outOff);
-    assertClose(out, expectedOut, 1e-5, `norms ${what} vs reference`);
-  }
-});
-
-Deno.test("clip: rows over the threshold rescaled to c (or to unit norm, legacy), others untouched (1e-6 rel.)", async () => {
-  const rows = 4, d = 777, stride = 800, c = 1.5;
-  const scales = [0.1, 3, 0.5, 10];
-  const base = randomFloats(rows * stride, 31);
-  for (let r = 0; r < rows; r++) {
-    const row = base.subarray(r * stride, r * stride + d);
-    const n = Math.sqrt(row.reduce((a, x) => a + x * x, 0));
-    row.forEach((x, j) => row[j] = x / n * scales[r]);
-  }
-  const norms = Float32Array.from({ length: rows }, (_, r) => {
-    const row = base.subarray(r * stride, r * stride + d);
-    return Math.sqrt(row.reduce((a, x) => a + x * x, 0));
   });
-  for (const unit of [false, true]) {
-    const G = upload(base);
-    // The norms sit after 2 unrelated scalars (as in the simulator's scalars buffer).
-    run(clip(gpu, upload(Float32Array.of(-1, -1, ...norms)), 2, G, rows, d, stride, c, unit));
-    const packed = pack(base, rows, d, stride);
-    clipRef(packed, rows, d, c, unit);
-    const expected = Float32Array.from(base);
-    unpack(packed, expected, rows, d, stride);
-    const out = await readFloats(gpu, G, base.length);
-    assertClose(out, expected, 1e-6, `clip unit=${unit}`);
-    for (let r = 0; r < rows; r++) {
-      const n = Math.sqrt(out.subarray(r * stride, r * stride + d).reduce((a, x) => a + x * x, 0));
-      const want = scales[r] > c ? (unit ? 1 : c) : scales[r];
-      assert.ok(Math.abs(n - want) < 1e-5 * want, `clip row ${r}: norm ${n}, expected ${want}`);
-    }
-  }
-});
+}
 
-Deno.test("momentum: worker buffers accumulate over steps, server adds μ·a_{t-1}; extra rows untouched (1e-6 rel.)", async () => {
-  const h = 3, K = 5, n = 6, d = 1100, mu = 0.9, damp = 0.1;
-  for (const mode of ["worker", "server"] as const) {
-    const mRows = mode === "worker" ? h : 1;
-    const Mref = randomFloats(mRows * d, 41);
-    const Sref = randomFloats(n * d, 42);
-    const M = upload(Mref), S = upload(Sref), Gbuf = storageBuffer(gpu, K * d * 4, "G");
-    const dispatch = momentum(gpu, mode, Gbuf, M, S, h, d, mu, damp);
-    for (let step = 0; step < 3; step++) {
-      const G = randomFloats(K * d, 43 + step);
-      writeBuffer(gpu, Gbuf, 0, G);
-      run(dispatch);
-      momentumRef(mode, G, Mref, Sref, h, d, mu, damp);
-      assertClose(await readFloats(gpu, S, n * d), Sref, 1e-6, `momentum ${mode} S step ${step}`);
-      assertClose(await readFloats(gpu, M, mRows * d), Mref, 1e-6, `momentum ${mode} M step ${step}`);
-      if (mode === "server") {
-        Mref.set(randomFloats(d, 44 + step)); // a new a_{t−1}, as the simulator copies it in
-        writeBuffer(gpu, M, 0, Mref);
+for (const [tiling, gpu] of TILINGS) {
+  Deno.test(`regularizeWithNorms: same bits as regularize then reduceRows, per-row θ, lengths around the chunk (${tiling} tiling)`, async () => {
+    for (
+      const [rows, d, stride, perRow] of [[3, 2 * CH + 5, 2 * CH + 9, false], [4, CH - 1, CH, true]] as const
+    ) {
+      const thetaRows = perRow ? rows : 1;
+      const theta = randomFloats(thetaRows * d, 41);
+      for (let j = 0; j < theta.length; j += 29) theta[j] = 0;
+      const norms = Float32Array.from({ length: 2 + thetaRows }, (_, i) => i < 2 ? -7 : 0);
+      for (let r = 0; r < thetaRows; r++) {
+        norms[2 + r] = Math.sqrt(theta.subarray(r * d, (r + 1) * d).reduce((a, t) => a + t * t, 0));
+      }
+      if (perRow) norms[3] = 0; // a zero norm skips the c2 term of that row
+      const layout = { thetaStride: perRow ? d : 0, normStride: perRow ? 1 : 0 };
+      const garbage = randomFloats(rows * stride + 3, 42);
+      const [c1, c2] = [1e-3, 0.2];
+      const [thetaB, normsB] = [upload(theta), upload(norms)];
+      const [fusedG, twoPassG] = [upload(garbage), upload(garbage)];
+      const outOff = 3, outGarbage = randomFloats(outOff + rows + 2, 43);
+      const [fusedOut, twoPassOut] = [upload(outGarbage), upload(outGarbage)];
+      run(
+        regularizeWithNorms(
+          gpu,
+          thetaB,
+          normsB,
+          2,
+          fusedG,
+          rows,
+          d,
+          stride,
+          c1,
+          c2,
+          layout,
+          fusedOut,
+          outOff,
+        ),
+      );
+      run(
+        regularize(gpu, thetaB, normsB, 2, twoPassG, rows, d, stride, c1, c2, layout),
+        reduceRows(gpu, twoPassG, { rows, len: d, stride }, Reduce.SumSquares, twoPassOut, outOff, true),
+      );
+      const what = `rows ${rows} d ${d} perRow ${perRow}`;
+      const [G, out] = [
+        await readFloats(gpu, fusedG, garbage.length),
+        await readFloats(gpu, fusedOut, outGarbage.length),
+      ];
+      assertClose(G, await readFloats(gpu, twoPassG, garbage.length), 0, `G ${what}`);
+      assertClose(out, await readFloats(gpu, twoPassOut, outGarbage.length), 0, `norms ${what}`);
+      // Against the references: each row regularised with its own θ and norm, then its Euclidean norm.
+      const expectedG = Float32Array.from(garbage);
+      for (let r = 0; r < rows; r++) {
+        const t = theta.subarray(layout.thetaStride * r, layout.thetaStride * r + d);
+        const row = expectedG.slice(r * stride, r * stride + d);
+        const normed = norms[2 + r * layout.normStride] > 0 ? c2 : 0;
+        regularizeRef(row, t, 1, c1, normed);
+        expectedG.set(row, r * stride);
+      }
+      assertClose(G, expectedG, 1e-6, `G ${what} vs reference`);
+      const expectedOut = Float64Array.from(outGarbage);
+      expectedOut.set(reduceRowsRef(expectedG, { rows, len: d, stride }, Reduce.SumSquares, true), outOff);
+      assertClose(out, expectedOut, 1e-5, `norms ${what} vs reference`);
+    }
+  });
+}
+
+for (const [tiling, gpu] of TILINGS) {
+  Deno.test(`clip: rows over the threshold rescaled to c (or to unit norm, legacy), others untouched (1e-6 rel.) (${tiling} tiling)`, async () => {
+    const rows = 4, d = 777, stride = 800, c = 1.5;
+    const scales = [0.1, 3, 0.5, 10];
+    const base = randomFloats(rows * stride, 31);
+    for (let r = 0; r < rows; r++) {
+      const row = base.subarray(r * stride, r * stride + d);
+      const n = Math.sqrt(row.reduce((a, x) => a + x * x, 0));
+      row.forEach((x, j) => row[j] = x / n * scales[r]);
+    }
+    const norms = Float32Array.from({ length: rows }, (_, r) => {
+      const row = base.subarray(r * stride, r * stride + d);
+      return Math.sqrt(row.reduce((a, x) => a + x * x, 0));
+    });
+    for (const unit of [false, true]) {
+      const G = upload(base);
+      // The norms sit after 2 unrelated scalars (as in the simulator's scalars buffer).
+      run(clip(gpu, upload(Float32Array.of(-1, -1, ...norms)), 2, G, rows, d, stride, c, unit));
+      const packed = pack(base, rows, d, stride);
+      clipRef(packed, rows, d, c, unit);
+      const expected = Float32Array.from(base);
+      unpack(packed, expected, rows, d, stride);
+      const out = await readFloats(gpu, G, base.length);
+      assertClose(out, expected, 1e-6, `clip unit=${unit}`);
+      for (let r = 0; r < rows; r++) {
+        const n = Math.sqrt(out.subarray(r * stride, r * stride + d).reduce((a, x) => a + x * x, 0));
+        const want = scales[r] > c ? (unit ? 1 : c) : scales[r];
+        assert.ok(Math.abs(n - want) < 1e-5 * want, `clip row ${r}: norm ${n}, expected ${want}`);
       }
     }
-  }
-});
+  });
+}
+
+for (const [tiling, gpu] of TILINGS) {
+  Deno.test(`momentum: worker buffers accumulate over steps, server adds μ·a_{t-1}; extra rows untouched (1e-6 rel.) (${tiling} tiling)`, async () => {
+    const h = 3, K = 5, n = 6, d = 1100, mu = 0.9, damp = 0.1;
+    for (const mode of ["worker", "server"] as const) {
+      const mRows = mode === "worker" ? h : 1;
+      const Mref = randomFloats(mRows * d, 41);
+      const Sref = randomFloats(n * d, 42);
+      const M = upload(Mref), S = upload(Sref), Gbuf = storageBuffer(gpu, K * d * 4, "G");
+      const dispatch = momentum(gpu, mode, Gbuf, M, S, h, d, mu, damp);
+      for (let step = 0; step < 3; step++) {
+        const G = randomFloats(K * d, 43 + step);
+        writeBuffer(gpu, Gbuf, 0, G);
+        run(dispatch);
+        momentumRef(mode, G, Mref, Sref, h, d, mu, damp);
+        assertClose(await readFloats(gpu, S, n * d), Sref, 1e-6, `momentum ${mode} S step ${step}`);
+        assertClose(await readFloats(gpu, M, mRows * d), Mref, 1e-6, `momentum ${mode} M step ${step}`);
+        if (mode === "server") {
+          Mref.set(randomFloats(d, 44 + step)); // a new a_{t−1}, as the simulator copies it in
+          writeBuffer(gpu, M, 0, Mref);
+        }
+      }
+    }
+  });
+}
 
 Deno.test("momentum: spec 13.6 worker example μ = 0.9, δ = 0 → (1,0), (0.9,1), (1.81,1.9)", async () => {
   const M = storageBuffer(gpu, 8, "M"), S = storageBuffer(gpu, 8, "S"), G = storageBuffer(gpu, 8, "G");
@@ -433,27 +457,31 @@ Deno.test("momentum: spec 13.6 worker example μ = 0.9, δ = 0 → (1,0), (0.9,1
   }
 });
 
-Deno.test("colstats: column mean and Σ squared deviations of a row range at offsets (1e-6 / 1e-5 rel.)", async () => {
-  const rows = 9, d = 515, avgOff = 3, sqOff = 7;
-  const Xv = randomFloats(rows * d, 51, 2);
-  for (let j = 0; j < d; j++) Xv[4 * d + j] += 1000; // a far-off row: the shifted sums must stay accurate
-  const X = upload(Xv);
-  for (const [start, count] of [[2, 5], [0, 9], [8, 1], [3, 2]]) {
-    const avg = upload(randomFloats(avgOff + d + 2, 52)), sq = upload(randomFloats(sqOff + d + 2, 53));
-    run(colstats(gpu, X, start, count, d, avg, avgOff, sq, sqOff));
-    const ref = colstatsRef(Xv, start, count, d);
-    const gotAvg = await readFloats(gpu, avg, d, avgOff), gotSq = await readFloats(gpu, sq, d, sqOff);
-    assertClose(gotAvg, ref.avg, 1e-6, `colstats avg start=${start} count=${count}`);
-    assertClose(gotSq, ref.sq, count === 1 ? 0 : 1e-5, `colstats sq start=${start} count=${count}`);
-    if (count === 1) assertClose(gotAvg, Xv.subarray(start * d, (start + 1) * d), 0, "single row: avg = row");
-    // Neighbouring entries untouched.
-    assert.equal(
-      (await readFloats(gpu, avg, 1, avgOff - 1))[0],
-      randomFloats(avgOff + d + 2, 52)[avgOff - 1],
-    );
-    assert.equal((await readFloats(gpu, sq, 1, sqOff + d))[0], randomFloats(sqOff + d + 2, 53)[sqOff + d]);
-  }
-});
+for (const [tiling, gpu] of TILINGS) {
+  Deno.test(`colstats: column mean and Σ squared deviations of a row range at offsets (1e-6 / 1e-5 rel.) (${tiling} tiling)`, async () => {
+    const rows = 9, d = 515, avgOff = 3, sqOff = 7;
+    const Xv = randomFloats(rows * d, 51, 2);
+    for (let j = 0; j < d; j++) Xv[4 * d + j] += 1000; // a far-off row: the shifted sums must stay accurate
+    const X = upload(Xv);
+    for (const [start, count] of [[2, 5], [0, 9], [8, 1], [3, 2]]) {
+      const avg = upload(randomFloats(avgOff + d + 2, 52)), sq = upload(randomFloats(sqOff + d + 2, 53));
+      run(colstats(gpu, X, start, count, d, avg, avgOff, sq, sqOff));
+      const ref = colstatsRef(Xv, start, count, d);
+      const gotAvg = await readFloats(gpu, avg, d, avgOff), gotSq = await readFloats(gpu, sq, d, sqOff);
+      assertClose(gotAvg, ref.avg, 1e-6, `colstats avg start=${start} count=${count}`);
+      assertClose(gotSq, ref.sq, count === 1 ? 0 : 1e-5, `colstats sq start=${start} count=${count}`);
+      if (count === 1) {
+        assertClose(gotAvg, Xv.subarray(start * d, (start + 1) * d), 0, "single row: avg = row");
+      }
+      // Neighbouring entries untouched.
+      assert.equal(
+        (await readFloats(gpu, avg, 1, avgOff - 1))[0],
+        randomFloats(avgOff + d + 2, 52)[avgOff - 1],
+      );
+      assert.equal((await readFloats(gpu, sq, 1, sqOff + d))[0], randomFloats(sqOff + d + 2, 53)[sqOff + d]);
+    }
+  });
+}
 
 Deno.test("colstats: count 0 gives NaN; identical rows give sq exactly 0 and avg exactly the row", async () => {
   const d = 70, row = randomFloats(d, 61, 1e3);
