@@ -84,7 +84,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const writer = await ResultWriter.open(
     directory,
-    { eval: config.evaluationDelta > 0, study: config.study, append: checkpoint !== null },
+    {
+      eval: config.evaluationDelta > 0,
+      study: config.study,
+      acceptation: config.acceptation,
+      append: checkpoint !== null,
+    },
     log("training"),
   );
   const saveCheckpoint = async () => {

@@ -23,7 +23,14 @@ import { attackOnGpu } from "./attacks/run.ts";
 
 export { acquireGpu, type Gpu } from "./gpu/device.ts";
 export { getRule, ruleNames } from "./gar/registry.ts";
-export { type Args, type Behaviour, DEFAULT_BEHAVIOUR, type Rule } from "./gar/rule.ts";
+export {
+  type Args,
+  type Behaviour,
+  DEFAULT_BEHAVIOUR,
+  type InfluenceTarget,
+  type Rule,
+  type Selection,
+} from "./gar/rule.ts";
 export { attackNames, getAttack } from "./attacks/registry.ts";
 export type { Attack } from "./attacks/attack.ts";
 export { getModel, modelNames } from "./models/registry.ts";

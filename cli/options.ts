@@ -70,6 +70,8 @@ export interface ExtraOptions {
   nesterov: boolean;
   /** `--metrics-readback`: steps between two GPU metric readbacks. */
   metricsReadback: number;
+  /** `--attack-acceptation`: the study's 24th column of the later reference (spec 12.1). */
+  acceptation: boolean;
 }
 
 /** A parsed command line ready to run. */
@@ -371,6 +373,15 @@ const SPECS: readonly OptionSpec[] = [
     default: 50,
     extra: true,
     help: "(ours) steps between two GPU metric readbacks (≥ 1)",
+  },
+  {
+    flag: "attack-acceptation",
+    key: "acceptation",
+    kind: "flag",
+    default: false,
+    extra: true,
+    help: "(ours, as the reference's later version) add the study column 'Attack acceptation ratio': the " +
+      "share of the vectors the rule retains that are the attack's (NaN for rules that retain no subset)",
   },
 ];
 

@@ -107,6 +107,7 @@ export async function resolveConfig(
     compat: COMPAT[extra.compat],
     behaviour: extra.compat,
     readbackEvery: extra.metricsReadback,
+    acceptation: extra.acceptation,
   };
 }
 

@@ -10,10 +10,10 @@
  */
 import { storageBuffer } from "../gpu/buffers.ts";
 import { distancesRef, distancesTo } from "../ops/distances.ts";
-import { meanOfRows, orderByKey, rankByKey, selectMeans } from "../ops/dist_select.ts";
+import { attackShare, meanOfRows, orderByKey, rankByKey, selectMeans } from "../ops/dist_select.ts";
 import { coordinateDispatch, lowerMedian, mapColumns } from "../ops/coordinate.ts";
 import { checkByzantine, checkList } from "./krum.ts";
-import { type Args, dispatchStage, type Rule } from "./rule.ts";
+import { type Args, dispatchStage, type Rule, type Selection } from "./rule.ts";
 
 const MODES = ["mid", "n-f"];
 
@@ -26,6 +26,15 @@ function closestCount(n: number, f: number, args: Args): number {
   return mode(args) === "n-f" ? n - f : Math.floor((n + 1) / 2);
 }
 
+/** Aksel's c rows closest to the coordinate-wise median. */
+const akselSelection: Selection = {
+  retained: (n, f, args) => closestCount(n, f, args),
+  select(rows, f, args) {
+    const dist = distancesRef(rows, [mapColumns(rows, lowerMedian)], false);
+    return orderByKey(dist).slice(0, closestCount(rows.length, f, args));
+  },
+};
+
 /** Aksel. */
 export const aksel: Rule = {
   name: "aksel",
@@ -33,10 +42,7 @@ export const aksel: Rule = {
     const invalidMode = MODES.includes(mode(args)) ? undefined : `Invalid operation mode '${mode(args)}'`;
     return checkList(n) ?? checkByzantine(n, f, 2, 1) ?? invalidMode;
   },
-  aggregate(rows, f, args) {
-    const dist = distancesRef(rows, [mapColumns(rows, lowerMedian)], false);
-    return meanOfRows(rows, orderByKey(dist).slice(0, closestCount(rows.length, f, args)));
-  },
+  aggregate: (rows, f, args) => meanOfRows(rows, akselSelection.select(rows, f, args)),
   bind(gpu, b) {
     const median = storageBuffer(gpu, b.d * 4, "aksel-median");
     const dist = storageBuffer(gpu, b.n * 4, "aksel-distances");
@@ -47,6 +53,8 @@ export const aksel: Rule = {
       ...distancesTo(gpu, b.input, b.n, median, b.d, dist, 0),
       rankByKey(gpu, dist, 0, b.n, order),
       selectMeans(gpu, b.input, b.n, b.d, order, { rounds: 1, m: c, mMax: c }, b.output),
+      ...(b.influence ? [attackShare(gpu, order, b.n, c, b.influence)] : []),
     ]);
   },
+  selection: akselSelection,
 };

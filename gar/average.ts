@@ -21,6 +21,15 @@ export const average: Rule = {
   },
   bind(gpu, b) {
     const params = new Params().u32(b.n).u32(b.d);
-    return dispatchStage([perElement(gpu, "average.wgsl", params, [b.input, b.output], b.d)]);
+    const mean = perElement(gpu, "average.wgsl", params, [b.input, b.output], b.d);
+    if (!b.influence) return dispatchStage([mean]);
+    // Every row is retained: the attack's count is n − honest.
+    const bits = new Uint32Array(Float32Array.of(b.n - b.influence.honest).buffer)[0];
+    const count = new Params().u32(1).u32(b.influence.offset).u32(bits);
+    return dispatchStage([mean, perElement(gpu, "fill.wgsl", count, [b.influence.buffer], 1)]);
+  },
+  selection: {
+    retained: (n) => n,
+    select: (rows) => rows.map((_, i) => i),
   },
 };

@@ -16,11 +16,11 @@ import { bind, grid } from "../gpu/kernel.ts";
 import { loadShader } from "../gpu/shaders.ts";
 import { elementwiseGroup } from "../gpu/tuning.ts";
 import { distancesRef, pairwiseDistances } from "../ops/distances.ts";
-import { meanOfRows, selectMeans } from "../ops/dist_select.ts";
+import { attackShare, meanOfRows, selectMeans } from "../ops/dist_select.ts";
 import { perGroup } from "../ops/launch.ts";
 import { bruteChoiceWgsl, bruteDiametersWgsl } from "../shaders/brute.ts";
 import { checkByzantine, checkList } from "./krum.ts";
-import { dispatchStage, type Rule } from "./rule.ts";
+import { dispatchStage, type Rule, type Selection } from "./rule.ts";
 
 /** Largest number of subsets C(n, n − f) examined per aggregation. */
 const MAX_SUBSETS = 1 << 20;
@@ -68,12 +68,10 @@ function checkSize(n: number, f: number): string | undefined {
     `${MAX_SUBSETS} subsets`;
 }
 
-/** Brute-force minimum-diameter subset. */
-export const brute: Rule = {
-  name: "brute",
-  check: (n, f) => checkList(n) ?? checkByzantine(n, f, 2, 1) ?? checkSize(n, f),
-  upperBound: (n, f) => (n - f) / (Math.sqrt(8) * f),
-  aggregate(rows, f) {
+/** The n − f rows of smallest diameter (the first such subset in lexicographic order). */
+const bruteSelection: Selection = {
+  retained: (n, f) => n - f,
+  select(rows, f) {
     const n = rows.length;
     const D = distancesRef(rows, rows, true);
     const subset = Array.from({ length: n - f }, (_, i) => i);
@@ -85,8 +83,16 @@ export const brute: Rule = {
     if (chosen === undefined) {
       throw new Error("Too many non-finite gradients: a non-finite distance was found between every subset");
     }
-    return meanOfRows(rows, chosen);
+    return chosen;
   },
+};
+
+/** Brute-force minimum-diameter subset. */
+export const brute: Rule = {
+  name: "brute",
+  check: (n, f) => checkList(n) ?? checkByzantine(n, f, 2, 1) ?? checkSize(n, f),
+  upperBound: (n, f) => (n - f) / (Math.sqrt(8) * f),
+  aggregate: (rows, f) => meanOfRows(rows, bruteSelection.select(rows, f, {})),
   bind(gpu, b) {
     const { n, d } = b, k = n - b.f, total = binomial(n, k), blocks = Math.ceil(total / BLOCK);
     const prelude = loadShader("dist_common.wgsl");
@@ -120,6 +126,8 @@ export const brute: Rule = {
         [1],
       ),
       selectMeans(gpu, b.input, n, d, order, { rounds: 1, m: k, mMax: k }, b.output),
+      ...(b.influence ? [attackShare(gpu, order, n, k, b.influence)] : []),
     ]);
   },
+  selection: bruteSelection,
 };

@@ -11,9 +11,18 @@
  */
 import { storageBuffer } from "../gpu/buffers.ts";
 import { Reduce, reduceRows } from "../ops/reduce.ts";
-import { meanOfRows, orderByKey, rankByKey, selectMeans } from "../ops/dist_select.ts";
+import { attackShare, meanOfRows, orderByKey, rankByKey, selectMeans } from "../ops/dist_select.ts";
 import { checkList } from "./krum.ts";
-import { dispatchStage, type Rule } from "./rule.ts";
+import { dispatchStage, type Rule, type Selection } from "./rule.ts";
+
+/** CGE's n − f rows of smallest norm. */
+const cgeSelection: Selection = {
+  retained: (n, f) => n - f,
+  select(rows, f) {
+    const norms = rows.map((r) => Math.sqrt(r.reduce((s, x) => s + x * x, 0)));
+    return orderByKey(norms).slice(0, rows.length - f);
+  },
+};
 
 /** Comparative Gradient Elimination. */
 export const cge: Rule = {
@@ -23,10 +32,7 @@ export const cge: Rule = {
     return checkList(n) ??
       `Invalid number of Byzantine gradients to tolerate, got f = ${f}, expected 0 ≤ f ≤ ${n - 1}`;
   },
-  aggregate(rows, f) {
-    const norms = rows.map((r) => Math.sqrt(r.reduce((s, x) => s + x * x, 0)));
-    return meanOfRows(rows, orderByKey(norms).slice(0, rows.length - f));
-  },
+  aggregate: (rows, f) => meanOfRows(rows, cgeSelection.select(rows, f, {})),
   bind(gpu, b) {
     const norms = storageBuffer(gpu, b.n * 4, "cge-norms");
     const order = storageBuffer(gpu, b.n * 4, "cge-order");
@@ -35,6 +41,8 @@ export const cge: Rule = {
       ...reduceRows(gpu, b.input, { rows: b.n, len: b.d, stride: b.d }, Reduce.SumSquares, norms, 0, true),
       rankByKey(gpu, norms, 0, b.n, order),
       selectMeans(gpu, b.input, b.n, b.d, order, { rounds: 1, m, mMax: m }, b.output),
+      ...(b.influence ? [attackShare(gpu, order, b.n, m, b.influence)] : []),
     ]);
   },
+  selection: cgeSelection,
 };

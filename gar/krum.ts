@@ -16,6 +16,7 @@
 import { storageBuffer } from "../gpu/buffers.ts";
 import { distancesRef, pairwiseDistances } from "../ops/distances.ts";
 import {
+  attackShare,
   meanOfRows,
   neighbourScores,
   neighbourScoresRef,
@@ -23,7 +24,14 @@ import {
   rankByKey,
   selectMeans,
 } from "../ops/dist_select.ts";
-import { type Args, type Behaviour, DEFAULT_BEHAVIOUR, dispatchStage, type Rule } from "./rule.ts";
+import {
+  type Args,
+  type Behaviour,
+  DEFAULT_BEHAVIOUR,
+  dispatchStage,
+  type Rule,
+  type Selection,
+} from "./rule.ts";
 
 /** Check of the gradient count shared by the rules (spec 6.2). */
 export function checkList(n: number): string | undefined {
@@ -65,16 +73,22 @@ function scoring(behaviour: Behaviour, n: number, f: number) {
     : { euclidean: false, neighbours: n - f - 2 };
 }
 
+/** Multi-Krum's m rows of best score. */
+const krumSelection: Selection = {
+  retained: selectedCount,
+  select(rows, f, args, behaviour = DEFAULT_BEHAVIOUR) {
+    const n = rows.length, s = scoring(behaviour, n, f);
+    const scores = neighbourScoresRef(distancesRef(rows, rows, s.euclidean), n, s.neighbours);
+    return orderByKey(scores).slice(0, selectedCount(n, f, args));
+  },
+};
+
 /** Multi-Krum. */
 export const krum: Rule = {
   name: "krum",
   check: (n, f, args) => checkList(n) ?? checkByzantine(n, f, 2, 3) ?? checkSelected(n, f, args),
   upperBound: krumUpperBound,
-  aggregate(rows, f, args, behaviour = DEFAULT_BEHAVIOUR) {
-    const n = rows.length, s = scoring(behaviour, n, f);
-    const scores = neighbourScoresRef(distancesRef(rows, rows, s.euclidean), n, s.neighbours);
-    return meanOfRows(rows, orderByKey(scores).slice(0, selectedCount(n, f, args)));
-  },
+  aggregate: (rows, f, args, behaviour) => meanOfRows(rows, krumSelection.select(rows, f, args, behaviour)),
   bind(gpu, b) {
     const m = selectedCount(b.n, b.f, b.args), s = scoring(b.behaviour ?? DEFAULT_BEHAVIOUR, b.n, b.f);
     const D = storageBuffer(gpu, b.n * b.n * 4, "krum-distances");
@@ -85,6 +99,8 @@ export const krum: Rule = {
       ...neighbourScores(gpu, D, b.n, s.neighbours, scores),
       rankByKey(gpu, scores, 0, b.n, order),
       selectMeans(gpu, b.input, b.n, b.d, order, { rounds: 1, m, mMax: m }, b.output),
+      ...(b.influence ? [attackShare(gpu, order, b.n, m, b.influence)] : []),
     ]);
   },
+  selection: krumSelection,
 };

@@ -34,6 +34,17 @@ export interface GarBinding {
   readonly args: Args;
   /** Variant to bind (default `DEFAULT_BEHAVIOUR`). */
   readonly behaviour?: Behaviour;
+  /** Where a rule with a `selection` writes how many of the rows it retains are the attack's. */
+  readonly influence?: InfluenceTarget;
+}
+
+/** Destination of a rule's count of retained attack rows (see `Rule.selection`). */
+export interface InfluenceTarget {
+  readonly buffer: GPUBuffer;
+  /** Float offset of the count (an integer stored as f32; NaN when the rule retained no valid subset). */
+  readonly offset: number;
+  /** Input rows [honest, n) are the attack's. */
+  readonly honest: number;
 }
 
 /** An aggregation rule. */
@@ -47,6 +58,20 @@ export interface Rule {
   aggregate(rows: readonly Float32Array[], f: number, args: Args, behaviour?: Behaviour): Float32Array;
   /** Binds the GPU aggregation; the returned stage is recorded once per step. */
   bind(gpu: Gpu, binding: GarBinding): Stage;
+  /**
+   * For rules that output the mean of some of their input rows: which ones. The v2 reference's
+   * `influence` (spec 12.1, the study's "Attack acceptation ratio") is the fraction of them that are the
+   * attack's; bound with `GarBinding.influence`, such a rule writes their count on the GPU.
+   */
+  readonly selection?: Selection;
+}
+
+/** The rows a rule averages (see `Rule.selection`). */
+export interface Selection {
+  /** How many rows it retains. */
+  retained(n: number, f: number, args: Args, behaviour?: Behaviour): number;
+  /** TypeScript reference: their indices. */
+  select(rows: readonly Float32Array[], f: number, args: Args, behaviour?: Behaviour): number[];
 }
 
 /** Stage made of a fixed list of dispatches. */

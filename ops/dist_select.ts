@@ -78,3 +78,18 @@ export function selectMeans(
   const params = new Params().u32(n).u32(d).create(gpu, "dist-select");
   return bind(gpu, spec, [params, X, order, out], grid(Math.ceil(d / wg)));
 }
+
+/**
+ * Binds the count of attack rows among a rule's selection `order[0..count)` (rows of index ≥ `t.honest`
+ * are the attack's) into `t.buffer[t.offset]`; NaN if an entry is ≥ n (no valid selection).
+ */
+export function attackShare(
+  gpu: Gpu,
+  order: GPUBuffer,
+  n: number,
+  count: number,
+  t: { readonly buffer: GPUBuffer; readonly offset: number; readonly honest: number },
+): Dispatch {
+  const params = new Params().u32(n).u32(t.honest).u32(count).u32(t.offset);
+  return perGroup(gpu, "attack_share.wgsl", params, [order, t.buffer], [1]);
+}

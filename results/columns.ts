@@ -31,3 +31,6 @@ export const STUDY_COLUMNS = [
   "Sampled-prev cosine",
   "Sampled composite curvature",
 ] as const;
+
+/** The later reference's 24th `study` column (spec 12.1), written with `--attack-acceptation`. */
+export const ACCEPTATION_COLUMN = "Attack acceptation ratio";

@@ -3,7 +3,7 @@
  * GPU. Files are flushed after every readback, so an interrupted run keeps every row it computed.
  */
 import { ResultTable } from "./table.ts";
-import { EVAL_COLUMNS, STUDY_COLUMNS } from "./columns.ts";
+import { ACCEPTATION_COLUMN, EVAL_COLUMNS, STUDY_COLUMNS } from "./columns.ts";
 import { formatE8, pyFloatRepr } from "./format.ts";
 import type { Observer } from "../train/simulator.ts";
 
@@ -18,14 +18,22 @@ export class ResultWriter implements Observer {
   /** Opens the tables that the run produces in `directory` (null: console only). */
   static async open(
     directory: string | null,
-    tables: { readonly eval: boolean; readonly study: boolean; readonly append: boolean },
+    tables: {
+      readonly eval: boolean;
+      readonly study: boolean;
+      /** Whether the study has the later reference's 24th column (spec 12.1). */
+      readonly acceptation?: boolean;
+      readonly append: boolean;
+    },
     print: (line: string) => void,
   ): Promise<ResultWriter> {
     const open = (name: string, columns: readonly string[]) =>
       ResultTable.create(`${directory}/${name}`, columns, { append: tables.append });
     return new ResultWriter(
       directory !== null && tables.eval ? await open("eval", EVAL_COLUMNS) : null,
-      directory !== null && tables.study ? await open("study", STUDY_COLUMNS) : null,
+      directory !== null && tables.study
+        ? await open("study", tables.acceptation ? [...STUDY_COLUMNS, ACCEPTATION_COLUMN] : STUDY_COLUMNS)
+        : null,
       print,
     );
   }
@@ -36,8 +44,11 @@ export class ResultWriter implements Observer {
     this.evalTable?.appendRows([[String(step), pyFloatRepr(accuracy)]]);
   }
 
-  studied(step: number, datapoints: number, metrics: Float32Array): void {
-    this.studyTable?.appendRows([[String(step), String(datapoints), ...Array.from(metrics, formatE8)]]);
+  studied(step: number, datapoints: number, metrics: Float32Array, acceptation?: number): void {
+    const row = [String(step), String(datapoints), ...Array.from(metrics, formatE8)];
+    // The later reference prints this column with Python's str(), not '%.8e'.
+    if (acceptation !== undefined) row.push(pyFloatRepr(acceptation));
+    this.studyTable?.appendRows([row]);
   }
 
   /** Writes buffered rows to disk. */

@@ -195,3 +195,59 @@ Deno.test("experiment: the same seed twice gives byte-identical eval and study f
   assert.ok(Number(evals[3][1]) > 0.5, `accuracy after 12 steps: ${evals[3][1]}`);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("experiment: --attack-acceptation adds the later reference's 24th study column", async () => {
+  const root = await Deno.makeTempDir();
+  const run = (dir: string, gar: string, extra: string[]) =>
+    experiment([
+      "--model",
+      "simples-full",
+      "--dataset",
+      "mnist",
+      ...SMALL,
+      "--nb-workers",
+      "7",
+      "--nb-real-byz",
+      "1",
+      "--nb-decl-byz",
+      "1",
+      "--gar",
+      gar,
+      "--attack",
+      "little",
+      "--nb-steps",
+      "6",
+      "--evaluation-delta",
+      "0",
+      "--metrics-readback",
+      "4",
+      "--result-directory",
+      `${root}/${dir}`,
+      ...extra,
+    ]);
+  const column = async (dir: string) => {
+    const lines = (await Deno.readTextFile(`${root}/${dir}/study`)).trimEnd().split("\n");
+    const header = lines[0].split("\t");
+    return { header, values: lines.slice(1).map((line) => line.split("\t")[header.length - 1]) };
+  };
+  for (
+    const [dir, gar] of [["average", "average"], ["krum", "krum"], ["median", "median"], ["off", "krum"]]
+  ) {
+    const { code, stdout } = await run(dir, gar, dir === "off" ? [] : ["--attack-acceptation"]);
+    assert.equal(code, 0, stdout);
+  }
+  const off = await column("off");
+  assert.equal(off.header.length, 23);
+  const average = await column("average");
+  assert.equal(average.header.length, 24);
+  assert.equal(average.header[23], "Attack acceptation ratio");
+  // Every vector is retained: 1 of 7, printed as Python's str(1/7).
+  assert.deepEqual(average.values, Array(6).fill("0.14285714285714285"));
+  // Multi-Krum retains m = n − f − 2 = 4 vectors: the attack's share is 0, 1/4, …
+  const krum = await column("krum");
+  assert.equal(krum.values.length, 6);
+  for (const v of krum.values) assert.ok(["0.0", "0.25", "0.5", "0.75", "1.0"].includes(v), v);
+  // The median retains no subset of the vectors.
+  assert.deepEqual((await column("median")).values, Array(6).fill("nan"));
+  await Deno.remove(root, { recursive: true });
+});

@@ -6,7 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { acquireGpu } from "../gpu/device.ts";
-import { aggregateOnGpu } from "../gar/run.ts";
+import { aggregateOnGpu, uploadRows } from "../gar/run.ts";
+import { average } from "../gar/average.ts";
+import { readFloats, storageBuffer } from "../gpu/buffers.ts";
+import { Recorder } from "../gpu/kernel.ts";
 import type { Args, Behaviour, Rule } from "../gar/rule.ts";
 import { krum } from "../gar/krum.ts";
 import { bulyan } from "../gar/bulyan.ts";
@@ -386,4 +389,48 @@ Deno.test("brute: no finite subset throws in TS and gives NaN on the GPU", async
   assert.throws(() => brute.aggregate(rows, 1, {}), /non-finite distance was found between every subset/);
   const gpu = await aggregateOnGpu(await acquireGpu(), brute, rows, 1, {});
   assert.ok(gpu.every(Number.isNaN));
+});
+
+Deno.test("selection: the GPU counts the attack's rows among those retained as the TypeScript selection does", async () => {
+  const gpu = await acquireGpu();
+  // The last fr rows are the attack's: copies of one vector, near the honest mean (often retained) or far
+  // from it (rarely retained), so that the counts vary.
+  const cases: [Rule, number, number, number, Args, Behaviour | undefined][] = [
+    [krum, 11, 3, 40, {}, "reference-v1"],
+    [krum, 11, 3, 40, { m: 2 }, "corrected"],
+    [aksel, 9, 3, 30, {}, undefined],
+    [cge, 8, 3, 30, {}, undefined],
+    [brute, 8, 2, 30, {}, undefined],
+    [average, 6, 2, 10, {}, undefined],
+  ];
+  const seen = new Set<string>();
+  for (const [rule, n, fr, d, args, behaviour] of cases) {
+    for (const [seed, spread] of [[1, 0.01], [2, 0.3], [3, 50]]) {
+      const honest = randomRows(n - fr, d, seed * 31 + n);
+      const mean = Float32Array.from(
+        { length: d },
+        (_, j) => honest.reduce((a, r) => a + r[j], 0) / honest.length,
+      );
+      const attack = Float32Array.from(mean, (x, j) => x + spread * Math.sin(j + seed));
+      const rows = [...honest, ...Array.from({ length: fr }, () => attack)];
+      const selected = rule.selection!.select(rows, fr, args, behaviour);
+      assert.equal(selected.length, rule.selection!.retained(n, fr, args, behaviour));
+      const expected = selected.filter((i) => i >= n - fr).length;
+      const input = uploadRows(gpu, rows, "input");
+      const output = storageBuffer(gpu, d * 4, "output");
+      const counts = storageBuffer(gpu, 8, "count");
+      const rec = new Recorder(gpu);
+      const influence = { buffer: counts, offset: 1, honest: n - fr };
+      rule.bind(gpu, { n, f: fr, d, input, output, args, behaviour, influence }).record(rec);
+      rec.submit();
+      const got = (await readFloats(gpu, counts, 2))[1];
+      assert.equal(got, expected, `${rule.name} ${behaviour} spread ${spread}: attack rows retained`);
+      seen.add(`${rule.name}:${expected === 0 ? "none" : expected === fr ? "all" : "some"}`);
+    }
+  }
+  console.log(`  outcomes: ${[...seen].sort().join(", ")}`);
+  // The inputs did exercise both outcomes for the distance-based rules.
+  for (const name of ["krum", "aksel", "brute"]) {
+    assert.ok(seen.has(`${name}:none`) && (seen.has(`${name}:all`) || seen.has(`${name}:some`)), name);
+  }
 });

@@ -82,6 +82,7 @@ Deno.test("defaults: the reference namespace (41 keys), extra options apart", ()
   assert.deepEqual(parsed.options, DEFAULTS);
   assert.equal(Object.keys(parsed.options).length, 41);
   assert.deepEqual(parsed.extra, {
+    acceptation: false,
     compat: "corrected",
     dataDirectory: null,
     metricsReadback: 50,
@@ -118,6 +119,7 @@ Deno.test("values of every kind, '=' syntax, prefixes, negative numbers, last oc
   ]);
   assert.deepEqual(o.gar_args, { m: 2 });
   assert.deepEqual(parsed.extra, {
+    acceptation: false,
     compat: "reference-v1",
     dataDirectory: "/data",
     metricsReadback: 7,

@@ -44,6 +44,11 @@ export interface TrainingConfig {
   readonly studyPast: number;
   /** Whether the study metrics are computed (a result directory is set and studySamples > 0). */
   readonly study: boolean;
+  /**
+   * Whether the study also records the later reference's "Attack acceptation ratio" (spec 12.1): the share
+   * of the rows the rule retains that are the attack's; NaN for rules without a selection.
+   */
+  readonly acceptation?: boolean;
   readonly rule: Rule;
   readonly ruleArgs: Args;
   readonly attack: Attack;

@@ -21,8 +21,11 @@ import { CheckpointError, type CheckpointState } from "./checkpoint.ts";
 /** Receives results as they come back from the GPU, in step order. */
 export interface Observer {
   evaluated(step: number, correct: number, total: number): void;
-  /** `metrics` = study columns 2–22 (spec 4) of the step. */
-  studied(step: number, datapoints: number, metrics: Float32Array): void;
+  /**
+   * `metrics` = study columns 2–22 (spec 4) of the step; `acceptation` = the attack acceptation ratio
+   * (spec 12.1) when the configuration asks for it.
+   */
+  studied(step: number, datapoints: number, metrics: Float32Array, acceptation?: number): void;
   /** Called after each readback's rows were handed over (e.g. to write them to disk). */
   flush(): Promise<void>;
 }
@@ -64,6 +67,11 @@ export class Simulator {
   readonly #stepBlock: GPUBuffer;
   readonly #submit: (rec: Recorder) => void;
   readonly #metrics: GPUBuffer;
+  /** Floats per study row in `#metrics`: the GPU columns, then the attack's retained count if recorded. */
+  readonly #width: number;
+  /** Rows the rule retains (denominator of the acceptation ratio), when it has a selection. */
+  readonly #retained: number | undefined;
+  readonly #attackCount: GPUBuffer | undefined;
   readonly #evalCounts: GPUBuffer;
   readonly #reader: Reader;
   #pending: Pending[] = [];
@@ -171,6 +179,11 @@ export class Simulator {
       args: c.attackArgs,
       behaviour: c.behaviour,
     });
+    // The attack acceptation ratio: the rule counts the attack's rows among those it retains (spec 12.1).
+    const selection = c.study && c.acceptation ? c.rule.selection : undefined;
+    this.#width = STUDY_GPU_COLUMNS + (c.study && c.acceptation ? 1 : 0);
+    this.#retained = selection?.retained(n, c.declaredByzantine, c.ruleArgs, c.behaviour);
+    this.#attackCount = selection && storageBuffer(gpu, 16, "attack-count");
     const rule: Stage = c.rule.bind(gpu, {
       n,
       f: c.declaredByzantine,
@@ -179,6 +192,7 @@ export class Simulator {
       output: aggregate,
       args: c.ruleArgs,
       behaviour: c.behaviour,
+      influence: this.#attackCount && { buffer: this.#attackCount, offset: 0, honest: h },
     });
     const update = sgd(gpu, this.#stepBlock, aggregate, theta, updateM, d, {
       weightDecay: c.weightDecay,
@@ -197,7 +211,7 @@ export class Simulator {
       rec.run(update);
     };
 
-    this.#metrics = storageBuffer(gpu, c.readbackEvery * STUDY_GPU_COLUMNS * 4, "metrics");
+    this.#metrics = storageBuffer(gpu, c.readbackEvery * this.#width * 4, "metrics");
     this.#evalCounts = storageBuffer(gpu, (c.readbackEvery + 1) * 4, "eval-counts");
     this.#reader = new Reader(gpu);
     if (c.evaluationDelta > 0) {
@@ -261,6 +275,8 @@ export class Simulator {
       momentumAt: c.momentumAt,
       study: c.study,
       studyPast: c.study ? c.studyPast : 0,
+      // Only when on, so that checkpoints written before the option existed still match.
+      ...(this.#width > STUDY_GPU_COLUMNS && { acceptation: true }),
       batchSize: c.batchSize,
       evaluation: this.#evaluator !== undefined,
       testBatch: c.batchSizeTest,
@@ -308,15 +324,21 @@ export class Simulator {
     const rows = this.#pending.filter((p) => p.kind === "study").length;
     const evals = this.#pending.length - rows;
     const [metricBytes, countBytes] = await this.#reader.read([
-      { buffer: this.#metrics, offset: 0, size: Math.max(1, rows) * STUDY_GPU_COLUMNS * 4 },
+      { buffer: this.#metrics, offset: 0, size: Math.max(1, rows) * this.#width * 4 },
       { buffer: this.#evalCounts, offset: 0, size: Math.max(1, evals) * 4 },
     ]);
     const metrics = new Float32Array(metricBytes), counts = new Float32Array(countBytes);
     for (const p of this.#pending) {
       if (p.kind === "eval") observer.evaluated(p.step, counts[p.slot], p.total);
       else {
-        const at = p.slot * STUDY_GPU_COLUMNS;
-        observer.studied(p.step, p.datapoints, metrics.slice(at, at + STUDY_GPU_COLUMNS));
+        const at = p.slot * this.#width;
+        const row = metrics.slice(at, at + STUDY_GPU_COLUMNS);
+        if (this.#width === STUDY_GPU_COLUMNS) observer.studied(p.step, p.datapoints, row);
+        else {
+          // The count over the number retained, divided in f64 as the reference's Python does.
+          const share = this.#retained === undefined ? NaN : metrics[at + STUDY_GPU_COLUMNS] / this.#retained;
+          observer.studied(p.step, p.datapoints, row, share);
+        }
       }
     }
     this.#pending = [];
@@ -345,7 +367,9 @@ export class Simulator {
     this.#submit(rec);
     if (this.#study) {
       const slot = this.#pending.filter((p) => p.kind === "study").length;
-      rec.copy(this.#study.row, 0, this.#metrics, slot * STUDY_GPU_COLUMNS * 4, STUDY_GPU_COLUMNS * 4);
+      const at = slot * this.#width * 4;
+      rec.copy(this.#study.row, 0, this.#metrics, at, STUDY_GPU_COLUMNS * 4);
+      if (this.#attackCount) rec.copy(this.#attackCount, 0, this.#metrics, at + STUDY_GPU_COLUMNS * 4, 4);
       this.#pending.push({ kind: "study", step: t, datapoints: this.datapoints, slot });
       this.#ring = {
         pos: (this.#ring.pos + 1) % c.studyPast,
