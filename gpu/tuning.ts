@@ -18,11 +18,15 @@ export interface MatmulTiling {
 /** Chooses the matmul tiling for an output of `m`×`n` (times `batch`), reducing over `k`, on this adapter. */
 export function matmulTiling(gpu: Gpu, m: number, n: number, k: number, batch: number): MatmulTiling {
   if (!gpu.isCpu) return { rows: 4, cols: 4, wx: 16, wy: 8 };
-  // On the CPU: the largest block that still leaves at least 16 workgroups of 8 invocations (16x16 blocks
-  // measured 1.5-2x faster than 8x8 on the MLP shapes; larger ones spill registers, which only pays off for
-  // short reductions: 24x24 ran the per-worker weight gradients (k = 83) in 27 ms instead of 41).
-  for (const b of k < 128 ? [24, 16, 8, 4, 2] : [16, 8, 4, 2]) {
-    const t = cpuBlock(m, n, b);
+  // On the CPU: the largest block that still leaves at least 16 workgroups of 8 invocations. Large blocks
+  // pay on llvmpipe despite the register spills (best of 6 on a quiet machine: the 2241 × 100 × 784 forward
+  // product 17 ms with 32 × 13 blocks, 22 ms with 16 × 13, 28 ms with 48 × 13; the 27 per-worker
+  // 100 × 784 × 83 weight gradients 19.7 ms with 25 × 25, 22.3 ms with 20 × 20).
+  const limits = k < 128
+    ? [[25, 25], [16, 16], [8, 8], [4, 4], [2, 2]]
+    : [[32, 16], [16, 16], [8, 8], [4, 4], [2, 2]];
+  for (const [r, c] of limits) {
+    const t = cpuBlock(m, n, r, c);
     const groups = Math.ceil(n / t.cols / t.wx) * Math.ceil(m / t.rows / t.wy) * batch;
     if (groups >= 16) return t;
   }
@@ -30,16 +34,16 @@ export function matmulTiling(gpu: Gpu, m: number, n: number, k: number, batch: n
 }
 
 /**
- * A block of at most b×b for 8 invocations per workgroup, sized so that rows and columns split evenly
- * (100 = 8 × 13 − 4 columns, not 7 × 16 + 12 padded; 100 = 5 × 20 rows, not 5 × 24). A narrow output
+ * A block of at most r×c for 8 invocations per workgroup, sized so that rows and columns split evenly
+ * (100 = 8 × 13 − 4 columns, not 7 × 16 + 12 padded; 100 = 4 × 25 rows, not 5 × 24). A narrow output
  * (under 8 blocks wide) spreads its columns over 2, 4 or 8 lanes and the rest of the workgroup over rows:
  * 10 columns as 2 × 5 ran the 2241 × 10 logits in 1.3 ms instead of 7 with one 24-wide block.
  */
-function cpuBlock(m: number, n: number, b: number): MatmulTiling {
-  const rows = Math.ceil(m / Math.ceil(m / b));
-  const wide = Math.ceil(n / b);
+function cpuBlock(m: number, n: number, r: number, c: number): MatmulTiling {
+  const rows = Math.ceil(m / Math.ceil(m / r));
+  const wide = Math.ceil(n / c);
   const wx = wide >= 8 ? 8 : Math.max(2, 2 ** Math.ceil(Math.log2(wide)));
-  const cols = Math.ceil(n / (wx * Math.ceil(n / (wx * b))));
+  const cols = Math.ceil(n / (wx * Math.ceil(n / (wx * c))));
   return { rows, cols, wx, wy: 8 / wx };
 }
 
