@@ -25,12 +25,18 @@ async function check(s: MatmulShape, sizeA: number, sizeB: number, sizeC: number
 }
 
 Deno.test("matmul: plain row-major products on awkward shapes", async () => {
-  // 700×10 and 300×100 take the narrow (2 lanes × 5 columns) and evenly split (8 lanes × 13) CPU blocks.
-  const shapes = [[1, 1, 1], [7, 13, 5], [33, 17, 129], [83, 100, 784], [3, 250, 2], [700, 10, 100], [
-    300,
-    100,
-    784,
-  ]];
+  // On the CPU, 700×10 takes a narrow block (2 lanes × 5 columns), 300×100 an evenly split one (8 lanes × 13),
+  // 600×100×200 the 32-row blocks of long reductions.
+  const shapes = [
+    [1, 1, 1],
+    [7, 13, 5],
+    [33, 17, 129],
+    [83, 100, 784],
+    [3, 250, 2],
+    [700, 10, 100],
+    [300, 100, 784],
+    [600, 100, 200],
+  ];
   for (const [M, N, K] of shapes) {
     const s = { M, N, K, batch: 1, a: rowMajor(K), b: rowMajor(N), c: { off: 0, batch: 0, row: N } };
     await check(s, M * K, K * N, M * N, false);
