@@ -26,8 +26,18 @@ async function gpuPairwise(rows: Float32Array[], euclidean: boolean): Promise<Fl
 }
 
 Deno.test("distances: pairwise squared and Euclidean on awkward shapes match the f64 reference", async () => {
-  // d values straddle the 1024-coordinate chunk (and the 256 one of real GPUs); n crosses the 4/8/13 blocks.
-  const shapes: [number, number][] = [[1, 5], [2, 1], [7, 1025], [13, 3], [14, 700], [51, 2049], [256, 300]];
+  // d values straddle the 256- and 1024-coordinate chunks; n crosses the 4/8-row blocks and the 17-row limit
+  // (51 = 3 blocks of 17; 35 = 3 blocks of 12, one row padded).
+  const shapes: [number, number][] = [
+    [1, 5],
+    [2, 1],
+    [7, 1025],
+    [13, 3],
+    [14, 700],
+    [35, 300],
+    [51, 2049],
+    [256, 300],
+  ];
   for (const [n, d] of shapes) {
     const rows = randomRows(n, d, n + d);
     for (const euclidean of [false, true]) {

@@ -258,7 +258,7 @@ function randomRows(n: number, d: number, seed: number): Float32Array[] {
 }
 
 Deno.test("awkward shapes: GPU matches the TypeScript reference", async () => {
-  // d straddles the 1024-coordinate chunk; n crosses the 4/8/13-row distance blocks and reaches 256. Krum
+  // d straddles the 1024-coordinate chunk; n crosses the 4/8-row and 17-row-limit distance blocks and reaches 256. Krum
   // and bulyan run in both behaviours (the corrected bulyan's θ = n − 2f is odd for odd n, else even;
   // n = 256 with f = 1 splits its 254 selection rounds over several dispatches).
   const shapes: [Rule, number, number, number, Args][] = [
