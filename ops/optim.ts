@@ -183,7 +183,10 @@ export function colstatsRef(X: Float32Array, start: number, count: number, d: nu
   return { avg, sq };
 }
 
-/** Binds column statistics of rows [start, start+count) into avg[avgOff + j] and sq[sqOff + j]. */
+/**
+ * Binds column statistics of rows [start, start+count) into avg[avgOff + j] and sq[sqOff + j], and also
+ * into avg[copy.avgOff + j] and sq[copy.sqOff + j] when `copy` is given.
+ */
 export function colstats(
   gpu: Gpu,
   X: GPUBuffer,
@@ -194,10 +197,13 @@ export function colstats(
   avgOff: number,
   sq: GPUBuffer,
   sqOff: number,
+  copy?: { readonly avgOff: number; readonly sqOff: number },
 ): Dispatch {
-  const params = new Params().u32(start).u32(count).u32(d).u32(avgOff).u32(sqOff);
+  const params = new Params().u32(start).u32(count).u32(d).u32(avgOff).u32(sqOff).u32(copy?.avgOff ?? 0)
+    .u32(copy?.sqOff ?? 0);
   const ch = columnChunk(gpu);
-  return perElement(gpu, "colstats.wgsl", params, [X, avg, sq], Math.ceil(d / ch), { CH: ch });
+  const constants = { CH: ch, COPIES: copy ? 2 : 1 };
+  return perElement(gpu, "colstats.wgsl", params, [X, avg, sq], Math.ceil(d / ch), constants);
 }
 
 /** Binds out[oOff + j] = α·x[xOff + j] + β·y[yOff + j] for j < len (x, y, out distinct buffers). */

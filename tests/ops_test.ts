@@ -479,6 +479,22 @@ for (const [tiling, gpu] of TILINGS) {
         randomFloats(avgOff + d + 2, 52)[avgOff - 1],
       );
       assert.equal((await readFloats(gpu, sq, 1, sqOff + d))[0], randomFloats(sqOff + d + 2, 53)[sqOff + d]);
+      // Written twice: the same bits at the second offsets.
+      const [avg2, sq2] = [
+        storageBuffer(gpu, (2 * d + 5) * 4, "avg2"),
+        storageBuffer(gpu, (2 * d + 9) * 4, "sq2"),
+      ];
+      run(colstats(gpu, X, start, count, d, avg2, 1, sq2, 2, { avgOff: d + 5, sqOff: d + 9 }));
+      for (const [buffer, first, second] of [[avg2, 1, d + 5], [sq2, 2, d + 9]] as const) {
+        const [a, b] = [await readFloats(gpu, buffer, d, first), await readFloats(gpu, buffer, d, second)];
+        assertClose(b, a, 0, `colstats copy start=${start} count=${count}`);
+        assertClose(
+          a,
+          buffer === avg2 ? gotAvg : gotSq,
+          0,
+          `colstats with a copy start=${start} count=${count}`,
+        );
+      }
     }
   });
 }

@@ -135,6 +135,8 @@ export class Simulator {
         sampled: K,
         losses: K * c.localSteps,
         honest: h,
+        // With momentum at the update the honest rows of S are copied from G (below).
+        honestAreSampled: c.momentumAt === "update" && K === h,
         byzantine: c.realByzantine,
         past: c.studyPast,
         momentum: c.momentum,

@@ -24,6 +24,11 @@ export interface StudyInputs {
   readonly losses: number;
   /** h honest rows then f_r Byzantine rows of S. */
   readonly honest: number;
+  /**
+   * The h honest rows of S are exactly the first rows of G (momentum at the update and K = h): their
+   * statistics are those of the sampled gradients, written twice instead of computed twice.
+   */
+  readonly honestAreSampled?: boolean;
   readonly byzantine: number;
   readonly past: number;
   readonly momentum: number;
@@ -85,8 +90,12 @@ export class StudyStage {
     const squares = storageBuffer(gpu, 3 * d * 4, "study-squares");
     const V = this.#vectors;
     this.#before = [
-      colstats(gpu, s.G, 0, s.sampled, d, V, 0, squares, 0),
-      colstats(gpu, s.S, 0, s.honest, d, V, d, squares, d),
+      ...(s.honestAreSampled
+        ? [colstats(gpu, s.G, 0, s.sampled, d, V, 0, squares, 0, { avgOff: d, sqOff: d })]
+        : [
+          colstats(gpu, s.G, 0, s.sampled, d, V, 0, squares, 0),
+          colstats(gpu, s.S, 0, s.honest, d, V, d, squares, d),
+        ]),
       colstats(gpu, s.S, s.honest, s.byzantine, d, V, 2 * d, squares, 2 * d),
       axpby(gpu, d, 1, s.aggregate, 0, 0, s.aggregate, 0, V, 3 * d),
       axpby(gpu, d, 1, s.theta, 0, -1, s.theta0, 0, V, 4 * d),
