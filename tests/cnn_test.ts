@@ -14,8 +14,9 @@ import { cnn, type Layer } from "../models/cnn.ts";
 import { cnnLossGradient } from "../models/cnn_reference.ts";
 import { initialParameters, parameterCount, parameterOffsets } from "../models/model.ts";
 import { getModel } from "../models/registry.ts";
-import { type BatchLayout, gather, gatherRef, nll } from "../ops/nn.ts";
+import { type BatchLayout, gatherRef } from "../ops/nn.ts";
 import { assertClose, testRandom } from "./helpers.ts";
+import { runTrainingPasses } from "./passes.ts";
 
 Deno.test("simples-conv and empire-cnn: parameter counts and order (spec 5.1, 13)", () => {
   const simples = getModel("simples-conv"), empire = getModel("empire-cnn");
@@ -118,35 +119,19 @@ async function checkTraining(train: boolean, thetaStride: number, bindingLimit?:
   const theta = new Float32Array(rows * Math.max(d, thetaStride));
   thetas.forEach((t, w) => theta.set(t, w * thetaStride));
   const G = storageBuffer(gpu, K * d * 4, "G");
-  const batch = uploadBuffer(gpu, words, "batch");
-  const passes = model.build(gpu, {
-    theta: uploadBuffer(gpu, theta, "theta"),
-    thetaStride,
-    workers: K,
-    perWorker,
-    gradients: { buffer: G, stride: d },
-    training: train ? { seed: 9, batch, countOffset: samples } : undefined,
-  });
-  passes.setStep?.(3);
-  const targets = storageBuffer(gpu, samples * 4, "targets"), loss = storageBuffer(gpu, samples * 4, "loss");
-  const rec = new Recorder(gpu);
-  const dispatches = [
-    gather(
-      gpu,
-      uploadBuffer(gpu, images, "images"),
-      uploadBuffer(gpu, labels, "labels"),
-      batch,
-      layout,
-      format,
-      passes.input,
-      targets,
-    ),
-    ...passes.forward,
-    nll(gpu, passes.logits, targets, batch, layout, 5, passes.dLogits!, loss),
-    ...passes.backward,
-  ];
-  for (const x of dispatches) rec.run(x);
-  rec.submit();
+  runTrainingPasses(
+    gpu,
+    model,
+    { images, labels, words, layout, format },
+    {
+      theta: uploadBuffer(gpu, theta, "theta"),
+      thetaStride,
+      workers: K,
+      perWorker,
+      gradients: { buffer: G, stride: d },
+    },
+    train ? { seed: 9, step: 3 } : undefined,
+  );
   const got = await readFloats(gpu, G, K * d);
   const { X, targets: t } = gatherRef(images, labels, words, layout, format);
   for (let w = 0; w < K; w++) {

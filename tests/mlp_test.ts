@@ -7,14 +7,14 @@
 import assert from "node:assert/strict";
 import { acquireGpu } from "../gpu/device.ts";
 import { readFloats, storageBuffer, uploadBuffer } from "../gpu/buffers.ts";
-import { Recorder } from "../gpu/kernel.ts";
 import { Rng } from "../data/rng.ts";
 import { mlp } from "../models/mlp.ts";
 import { mlpLayout, mlpLossGradient } from "../models/mlp_reference.ts";
 import { initialParameters, type Model, parameterCount, parameterOffsets } from "../models/model.ts";
 import { getModel } from "../models/registry.ts";
-import { type BatchLayout, gather, gatherRef, type ImageFormat, nll, workerLoss } from "../ops/nn.ts";
+import { type BatchLayout, gatherRef, type ImageFormat, workerLoss } from "../ops/nn.ts";
 import { assertClose, randomFloats, testRandom } from "./helpers.ts";
+import { runTrainingPasses } from "./passes.ts";
 
 Deno.test("mlp reference: gradient matches central finite differences in f64 (widths [13, 7, 5])", () => {
   const widths = [13, 7, 5], rows = 4;
@@ -96,38 +96,18 @@ async function checkGpuPasses(
   const theta = uploadBuffer(gpu, all, "theta");
   const garbage = randomFloats(K * stride, 3, 100);
   const G = uploadBuffer(gpu, garbage, "G");
-  const passes = model.build(gpu, {
-    theta,
-    thetaStride: ownParameters ? d : 0,
-    workers: K,
-    perWorker,
-    gradients: { buffer: G, stride },
-  });
-  const batch = uploadBuffer(gpu, words, "batch");
-  const targets = storageBuffer(gpu, samples * 4, "targets");
-  const sampleLoss = storageBuffer(gpu, samples * 4, "sample-loss");
   const workerLosses = storageBuffer(gpu, K * 4, "worker-loss");
   const norms = storageBuffer(gpu, 16, "norms");
-  const rec = new Recorder(gpu);
-  for (
-    const x of [
-      gather(
-        gpu,
-        uploadBuffer(gpu, images, "images"),
-        uploadBuffer(gpu, labels, "labels"),
-        batch,
-        layout,
-        format,
-        passes.input,
-        targets,
-      ),
-      ...passes.forward,
-      nll(gpu, passes.logits, targets, batch, layout, model.classes, passes.dLogits!, sampleLoss),
-      ...passes.backward,
+  const { passes } = runTrainingPasses(
+    gpu,
+    model,
+    { images, labels, words, layout, format },
+    { theta, thetaStride: ownParameters ? d : 0, workers: K, perWorker, gradients: { buffer: G, stride } },
+    undefined,
+    ({ sampleLoss, batch }) => [
       workerLoss(gpu, sampleLoss, batch, layout, norms, { n1: 0, n2: 1, c1: 0, c2: 0 }, workerLosses, 0),
-    ]
-  ) rec.run(x);
-  rec.submit();
+    ],
+  );
   const got = await readFloats(gpu, G, K * stride);
   const gotLogits = await readFloats(gpu, passes.logits, samples * model.classes);
   const gotLoss = await readFloats(gpu, workerLosses, K);
