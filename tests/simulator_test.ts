@@ -167,25 +167,58 @@ async function compare(
 /** The synthetic dataset with flips on both splits and a non-trivial normalisation. */
 const FLIPPED: Dataset = { ...DATASET, flipTrain: true, flipTest: true, mean: [0.25], std: [0.4] };
 
+/** Momentum at the update with the reference's quirks: K = 9 > h = 7, two study-only gradients per step. */
+const UPDATE_V1: Partial<TrainingConfig> = {
+  studySamples: 9,
+  dampening: 0.2, // the torch first step (buf ← p) differs from zero-initialised (buf ← (1−δ)·p)
+  gradientClip: 0.5,
+  l2: 0.3,
+  weightDecay: 0.01,
+  learningRateDecay: 4,
+  learningRateDecayDelta: 3,
+};
+
+/** Momentum at the update, corrected, median against the NaN attack. */
+const UPDATE_CORRECTED: Partial<TrainingConfig> = {
+  compat: COMPAT.corrected,
+  behaviour: "corrected",
+  dampening: 0.3,
+  realByzantine: 2,
+  rule: getRule("median"),
+};
+
+/** Momentum at the workers, Krum against "a little is enough". */
+const WORKER_KRUM: Partial<TrainingConfig> = {
+  momentumAt: "worker",
+  dampening: 0.1,
+  realByzantine: 2,
+  rule: getRule("krum"),
+  attack: getAttack("little"),
+  attackArgs: { factor: 1.5, negative: true },
+};
+
+/** Momentum at the server, corrected, average against "fall of empires", clipping, l1 and lr decay. */
+const SERVER_EMPIRE: Partial<TrainingConfig> = {
+  momentumAt: "server",
+  compat: COMPAT.corrected,
+  behaviour: "corrected",
+  dampening: 0.5,
+  realByzantine: 2,
+  attack: getAttack("empire"),
+  attackArgs: { factor: 1.1 },
+  gradientClip: 0.6,
+  l1: 0.001,
+  learningRateDecay: 6,
+  learningRateDecayDelta: 2,
+};
+
 Deno.test("simulator vs reference: update momentum (torch first step), unit clip, squared l2, wd, lr decay", async () => {
-  await compare("update/reference-v1", {
-    studySamples: 9, // K = 9 > h = 7: two study-only gradients per step
-    dampening: 0.2, // the torch first step (buf ← p) differs from zero-initialised (buf ← (1−δ)·p)
-    gradientClip: 0.5,
-    l2: 0.3,
-    weightDecay: 0.01,
-    learningRateDecay: 4,
-    learningRateDecayDelta: 3,
-  }, 8);
+  await compare("update/reference-v1", UPDATE_V1, 8);
 });
 
 Deno.test("simulator vs reference: update momentum (zero-initialised), clip to c, l1 + l2, median vs nan", async () => {
   await compare("update/corrected", {
-    compat: COMPAT.corrected,
-    behaviour: "corrected",
-    dampening: 0.3,
-    realByzantine: 2,
-    rule: getRule("median"),
+    ...UPDATE_CORRECTED,
     gradientClip: 0.8,
     l1: 0.002,
     l2: 0.05,
@@ -196,12 +229,7 @@ Deno.test("simulator vs reference: update momentum (zero-initialised), clip to c
 
 Deno.test("simulator vs reference: worker momentum, krum vs little, flips and normalisation", async () => {
   await compare("worker/krum/little", {
-    momentumAt: "worker",
-    dampening: 0.1,
-    realByzantine: 2,
-    rule: getRule("krum"),
-    attack: getAttack("little"),
-    attackArgs: { factor: 1.5, negative: true },
+    ...WORKER_KRUM,
     dataset: FLIPPED,
     l2: 0.1,
     weightDecay: 0.005,
@@ -210,19 +238,7 @@ Deno.test("simulator vs reference: worker momentum, krum vs little, flips and no
 });
 
 Deno.test("simulator vs reference: server momentum, average vs empire, corrected clip and regularisation", async () => {
-  await compare("server/average/empire", {
-    momentumAt: "server",
-    compat: COMPAT.corrected,
-    behaviour: "corrected",
-    dampening: 0.5,
-    realByzantine: 2,
-    attack: getAttack("empire"),
-    attackArgs: { factor: 1.1 },
-    gradientClip: 0.6,
-    l1: 0.001,
-    learningRateDecay: 6,
-    learningRateDecayDelta: 2,
-  }, 8);
+  await compare("server/average/empire", SERVER_EMPIRE, 8);
 });
 
 Deno.test("simulator vs reference: every rule against an attack (n = 7)", async () => {
@@ -272,26 +288,13 @@ Deno.test("simulator vs reference: a run restored from a snapshot continues like
 });
 
 Deno.test("simulator vs reference: Nesterov at the update (torch first step), study-only workers look ahead too", async () => {
-  await compare("nesterov/update/reference-v1", {
-    nesterov: true,
-    studySamples: 9,
-    dampening: 0.2,
-    gradientClip: 0.5,
-    l2: 0.3,
-    weightDecay: 0.01,
-    learningRateDecay: 4,
-    learningRateDecayDelta: 3,
-  }, 8);
+  await compare("nesterov/update/reference-v1", { ...UPDATE_V1, nesterov: true }, 8);
 });
 
 Deno.test("simulator vs reference: Nesterov at the update (zero-initialised), l1 + l2 at the look-ahead", async () => {
   await compare("nesterov/update/corrected", {
+    ...UPDATE_CORRECTED,
     nesterov: true,
-    compat: COMPAT.corrected,
-    behaviour: "corrected",
-    dampening: 0.3,
-    realByzantine: 2,
-    rule: getRule("median"),
     gradientClip: 0.4,
     l1: 0.002,
     l2: 0.05,
@@ -300,32 +303,14 @@ Deno.test("simulator vs reference: Nesterov at the update (zero-initialised), l1
 });
 
 Deno.test("simulator vs reference: Nesterov at the server, average vs empire", async () => {
-  await compare("nesterov/server", {
-    nesterov: true,
-    momentumAt: "server",
-    compat: COMPAT.corrected,
-    behaviour: "corrected",
-    dampening: 0.5,
-    realByzantine: 2,
-    attack: getAttack("empire"),
-    attackArgs: { factor: 1.1 },
-    gradientClip: 0.6,
-    l1: 0.001,
-    learningRateDecay: 6,
-    learningRateDecayDelta: 2,
-  }, 8);
+  await compare("nesterov/server", { ...SERVER_EMPIRE, nesterov: true }, 8);
 });
 
 Deno.test("simulator vs reference: Nesterov at the workers (study-only workers at θ), krum vs little", async () => {
   await compare("nesterov/worker", {
+    ...WORKER_KRUM,
     nesterov: true,
-    momentumAt: "worker",
     studySamples: 7,
-    dampening: 0.1,
-    realByzantine: 2,
-    rule: getRule("krum"),
-    attack: getAttack("little"),
-    attackArgs: { factor: 1.5, negative: true },
     dataset: FLIPPED,
     l2: 0.1,
     weightDecay: 0.005,
@@ -333,17 +318,7 @@ Deno.test("simulator vs reference: Nesterov at the workers (study-only workers a
 });
 
 Deno.test("simulator vs reference: 2 local steps, update momentum, unit clip, squared l1 + l2", async () => {
-  await compare("local-2/update", {
-    localSteps: 2,
-    studySamples: 9,
-    dampening: 0.2,
-    gradientClip: 0.5,
-    l1: 0.05,
-    l2: 0.3,
-    weightDecay: 0.01,
-    learningRateDecay: 4,
-    learningRateDecayDelta: 3,
-  }, 6);
+  await compare("local-2/update", { ...UPDATE_V1, localSteps: 2, l1: 0.05 }, 6);
 });
 
 Deno.test("simulator vs reference: 3 local steps, server momentum, clip to c, l1 + l2, median vs little", async () => {
@@ -368,14 +343,9 @@ Deno.test("simulator vs reference: 2 local steps from the workers' Nesterov look
   await compare(
     "local-2/nesterov/worker",
     {
+      ...WORKER_KRUM,
       localSteps: 2,
       nesterov: true,
-      momentumAt: "worker",
-      dampening: 0.1,
-      realByzantine: 2,
-      rule: getRule("krum"),
-      attack: getAttack("little"),
-      attackArgs: { factor: 1.5, negative: true },
       gradientClip: 0.6,
       l1: 0.001,
       l2: 0.1,
