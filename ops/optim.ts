@@ -26,31 +26,31 @@ export function regularizeRef(
   }
 }
 
-/** Where each row's parameters and their Euclidean norm are (strides 0: one shared θ and norm). */
-export interface RowLayout {
+/**
+ * The regularisation gradient c1·sign(θ_r) + c2·θ_r/‖θ_r‖₂ added to row r of a gradient matrix: θ_r starts at
+ * r·thetaStride of `theta` and its norm is norms[n2 + r·normStride] (strides 0: one shared θ and norm).
+ */
+export interface Regularization {
+  readonly theta: GPUBuffer;
+  readonly norms: GPUBuffer;
+  readonly n2: number;
+  readonly c1: number;
+  readonly c2: number;
   readonly thetaStride: number;
   readonly normStride: number;
 }
 
-/**
- * Binds G[r] += c1·sign(θ_r) + c2·θ_r/norms[n2 + r·normStride] for `rows` rows of length d, `stride` apart,
- * where θ_r starts at r·thetaStride (both strides 0 by default: one shared θ).
- */
+/** Binds G[r] += the regularisation gradient of row r, for `rows` rows of length d, `stride` apart. */
 export function regularize(
   gpu: Gpu,
-  theta: GPUBuffer,
-  norms: GPUBuffer,
-  n2: number,
+  reg: Regularization,
   G: GPUBuffer,
   rows: number,
   d: number,
   stride: number,
-  c1: number,
-  c2: number,
-  perRow: RowLayout = { thetaStride: 0, normStride: 0 },
 ): Dispatch {
   const dummy = storageBuffer(gpu, 4, "regularize-no-partial");
-  return regularizePass(gpu, [theta, norms, G, dummy], n2, rows, d, stride, c1, c2, perRow, false);
+  return regularizePass(gpu, reg, G, dummy, rows, d, stride, false);
 }
 
 /**
@@ -60,44 +60,38 @@ export function regularize(
  */
 export function regularizeWithNorms(
   gpu: Gpu,
-  theta: GPUBuffer,
-  norms: GPUBuffer,
-  n2: number,
+  reg: Regularization,
   G: GPUBuffer,
   rows: number,
   d: number,
   stride: number,
-  c1: number,
-  c2: number,
-  perRow: RowLayout,
   out: GPUBuffer,
   outOff: number,
 ): Dispatch[] {
   const chunks = Math.ceil(d / reductionChunk(gpu));
   const partial = storageBuffer(gpu, rows * chunks * 4, "regularize-partial");
   return [
-    regularizePass(gpu, [theta, norms, G, partial], n2, rows, d, stride, c1, c2, perRow, true),
+    regularizePass(gpu, reg, G, partial, rows, d, stride, true),
     reduceChunks(gpu, partial, rows, chunks, out, outOff, 0, true),
   ];
 }
 
 function regularizePass(
   gpu: Gpu,
-  buffers: readonly GPUBuffer[],
-  n2: number,
+  reg: Regularization,
+  G: GPUBuffer,
+  partial: GPUBuffer,
   rows: number,
   d: number,
   stride: number,
-  c1: number,
-  c2: number,
-  perRow: RowLayout,
   withNorms: boolean,
 ): Dispatch {
   const ch = withNorms ? reductionChunk(gpu) : elementChunk(gpu, d);
   const chunks = Math.ceil(d / ch);
-  const params = new Params().u32(rows).u32(d).u32(stride).u32(chunks).u32(n2).f32(c1).f32(c2)
-    .u32(perRow.thetaStride).u32(perRow.normStride);
+  const params = new Params().u32(rows).u32(d).u32(stride).u32(chunks).u32(reg.n2).f32(reg.c1).f32(reg.c2)
+    .u32(reg.thetaStride).u32(reg.normStride);
   const constants = { NORMS: withNorms ? 1 : 0, CH: ch, WG: 64 };
+  const buffers = [reg.theta, reg.norms, G, partial];
   return perGroup(gpu, "regularize.wgsl", params, buffers, [Math.ceil(chunks / 64), rows], constants);
 }
 

@@ -313,7 +313,8 @@ for (const [tiling, gpu] of TILINGS) {
       const garbage = randomFloats(rows * stride + 2, 22);
       const G = upload(garbage);
       const norms = upload(Float32Array.of(123, 456, norm, 789));
-      run(regularize(gpu, upload(theta), norms, 2, G, rows, d, stride, c1, c2));
+      const reg = { theta: upload(theta), norms, n2: 2, c1, c2, thetaStride: 0, normStride: 0 };
+      run(regularize(gpu, reg, G, rows, d, stride));
       const packed = pack(garbage, rows, d, stride);
       regularizeRef(packed, theta, rows, c1, c2);
       const expected = Float32Array.from(garbage);
@@ -339,29 +340,13 @@ for (const [tiling, gpu] of TILINGS) {
       const layout = { thetaStride: perRow ? d : 0, normStride: perRow ? 1 : 0 };
       const garbage = randomFloats(rows * stride + 3, 42);
       const [c1, c2] = [1e-3, 0.2];
-      const [thetaB, normsB] = [upload(theta), upload(norms)];
+      const reg = { theta: upload(theta), norms: upload(norms), n2: 2, c1, c2, ...layout };
       const [fusedG, twoPassG] = [upload(garbage), upload(garbage)];
       const outOff = 3, outGarbage = randomFloats(outOff + rows + 2, 43);
       const [fusedOut, twoPassOut] = [upload(outGarbage), upload(outGarbage)];
+      run(regularizeWithNorms(gpu, reg, fusedG, rows, d, stride, fusedOut, outOff));
       run(
-        regularizeWithNorms(
-          gpu,
-          thetaB,
-          normsB,
-          2,
-          fusedG,
-          rows,
-          d,
-          stride,
-          c1,
-          c2,
-          layout,
-          fusedOut,
-          outOff,
-        ),
-      );
-      run(
-        regularize(gpu, thetaB, normsB, 2, twoPassG, rows, d, stride, c1, c2, layout),
+        regularize(gpu, reg, twoPassG, rows, d, stride),
         reduceRows(gpu, twoPassG, { rows, len: d, stride }, Reduce.SumSquares, twoPassOut, outOff, true),
       );
       const what = `rows ${rows} d ${d} perRow ${perRow}`;
