@@ -19,7 +19,7 @@ import {
   type Rule,
   type Stage,
 } from "../gar/rule.ts";
-import { perElement, perGroup } from "../ops/launch.ts";
+import { perElement, perRowChunk } from "../ops/launch.ts";
 import { elementChunk } from "../gpu/tuning.ts";
 import { colstats } from "../ops/optim.ts";
 import type { Attack, AttackBinding } from "./attack.ts";
@@ -204,13 +204,15 @@ function bindIdentical(gpu: Gpu, b: AttackBinding, behaviour: Behaviour, plan: I
   ];
   const ch = elementChunk(gpu, b.d), chunks = Math.ceil(b.d / ch);
   const rows = (factor: GPUBuffer, slot: number, scale: number) =>
-    perGroup(
+    perRowChunk(
       gpu,
       "attack_rows.wgsl",
       new Params().u32(b.fReal).u32(b.d).u32(b.h * b.d).u32(slot).f32(scale).u32(chunks),
       [avg, dir, factor, b.submitted],
-      [Math.ceil(chunks / 64), b.fReal],
-      { BASE: plan.withMean ? 1 : 0, CH: ch, WG: 64 },
+      b.fReal,
+      chunks,
+      ch,
+      { BASE: plan.withMean ? 1 : 0 },
     );
   if (typeof plan.factor === "number") {
     const factor = uploadBuffer(gpu, Float32Array.of(plan.factor), "attack-factor");

@@ -32,6 +32,27 @@ export function perElement(
   );
 }
 
+/**
+ * Binds a chunked row kernel of `shaders/<shader>`: the lane (c, r) handles chunk c (CH = `ch` consecutive
+ * elements) of row r, for `chunks` chunks per row and `rows` rows, in workgroups of 64 lanes along the chunks.
+ */
+export function perRowChunk(
+  gpu: Gpu,
+  shader: string,
+  params: Params,
+  buffers: readonly (GPUBuffer | Region)[],
+  rows: number,
+  chunks: number,
+  ch: number,
+  constants: Record<string, number> = {},
+): Dispatch {
+  return perGroup(gpu, shader, params, buffers, [Math.ceil(chunks / 64), rows], {
+    ...constants,
+    CH: ch,
+    WG: 64,
+  });
+}
+
 /** Binds `shaders/<shader>` over an explicit grid of workgroups of 64 (x) invocations. */
 export function perGroup(
   gpu: Gpu,

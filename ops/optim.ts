@@ -6,7 +6,7 @@ import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer } from "../gpu/buffers.ts";
 import type { Dispatch } from "../gpu/kernel.ts";
 import { columnChunk, elementChunk, reductionChunk } from "../gpu/tuning.ts";
-import { perElement, perGroup } from "./launch.ts";
+import { perElement, perRowChunk } from "./launch.ts";
 import { reduceChunks } from "./reduce.ts";
 
 /** Reference of `regularize` on rows of length d (stride d). */
@@ -90,9 +90,8 @@ function regularizePass(
   const chunks = Math.ceil(d / ch);
   const params = new Params().u32(rows).u32(d).u32(stride).u32(chunks).u32(reg.n2).f32(reg.c1).f32(reg.c2)
     .u32(reg.thetaStride).u32(reg.normStride);
-  const constants = { NORMS: withNorms ? 1 : 0, CH: ch, WG: 64 };
   const buffers = [reg.theta, reg.norms, G, partial];
-  return perGroup(gpu, "regularize.wgsl", params, buffers, [Math.ceil(chunks / 64), rows], constants);
+  return perRowChunk(gpu, "regularize.wgsl", params, buffers, rows, chunks, ch, { NORMS: withNorms ? 1 : 0 });
 }
 
 /** Reference of `clip`. */
@@ -119,8 +118,7 @@ export function clip(
   const ch = elementChunk(gpu, d);
   const chunks = Math.ceil(d / ch);
   const params = new Params().u32(rows).u32(d).u32(stride).f32(c).u32(normsOff).u32(chunks);
-  const constants = { UNIT: unit ? 1 : 0, CH: ch, WG: 64 };
-  return perGroup(gpu, "clip.wgsl", params, [norms, G], [Math.ceil(chunks / 64), rows], constants);
+  return perRowChunk(gpu, "clip.wgsl", params, [norms, G], rows, chunks, ch, { UNIT: unit ? 1 : 0 });
 }
 
 /** Momentum placement handled by the `momentum` kernel. */
@@ -157,8 +155,8 @@ export function momentum(
 ): Dispatch {
   const ch = elementChunk(gpu, d), chunks = Math.ceil(d / ch);
   const params = new Params().u32(rows).u32(d).f32(mu).f32(damp).u32(chunks);
-  const constants = { MODE: mode === "worker" ? 0 : 1, CH: ch, WG: 64 };
-  return perGroup(gpu, "momentum.wgsl", params, [G, M, S], [Math.ceil(chunks / 64), rows], constants);
+  const constants = { MODE: mode === "worker" ? 0 : 1 };
+  return perRowChunk(gpu, "momentum.wgsl", params, [G, M, S], rows, chunks, ch, constants);
 }
 
 /** Reference of `colstats`: mean and Σ squared deviations of rows [start, start+count) per column. */

@@ -6,7 +6,7 @@ import type { Gpu } from "../gpu/device.ts";
 import { Params, storageBuffer } from "../gpu/buffers.ts";
 import type { Dispatch } from "../gpu/kernel.ts";
 import { reductionChunk } from "../gpu/tuning.ts";
-import { perGroup } from "./launch.ts";
+import { perGroup, perRowChunk } from "./launch.ts";
 
 /** What a row reduction computes. */
 export enum Reduce {
@@ -54,13 +54,15 @@ export function reduceRows(
   const ch = reductionChunk(gpu);
   const chunks = Math.ceil(r.len / ch);
   const partial = storageBuffer(gpu, r.rows * chunks * 4, "reduce-partial");
-  const first = perGroup(
+  const first = perRowChunk(
     gpu,
     "reduce_partial.wgsl",
     new Params().u32(r.rows).u32(r.len).u32(r.stride).u32(r.off ?? 0).u32(chunks),
     [X, partial],
-    [Math.ceil(chunks / 64), r.rows],
-    { MODE: mode, CH: ch, WG: 64 },
+    r.rows,
+    chunks,
+    ch,
+    { MODE: mode },
   );
   return [
     first,
@@ -98,13 +100,14 @@ export function dots(
   const partial = storageBuffer(gpu, pairs.length * chunks * 4, "dots-partial");
   const pairBuffer = storageBuffer(gpu, pairs.length * 8, "dots-pairs");
   gpu.device.queue.writeBuffer(pairBuffer, 0, Uint32Array.from(pairs.flat()));
-  const first = perGroup(
+  const first = perRowChunk(
     gpu,
     "dots_partial.wgsl",
     new Params().u32(pairs.length).u32(len).u32(stride).u32(chunks),
     [X, Y, pairBuffer, partial],
-    [Math.ceil(chunks / 64), pairs.length],
-    { CH: ch, WG: 64 },
+    pairs.length,
+    chunks,
+    ch,
   );
   return [first, reduceChunks(gpu, partial, pairs.length, chunks, out, outOff, 0, false)];
 }

@@ -119,18 +119,18 @@ export class GradientStage {
       if (c2 !== 0) {
         dispatches.push(...reduceRows(gpu, point, thetaRows, Reduce.SumSquares, scalars, L2, true));
       }
-      const reg = (c1 !== 0 || c2 !== 0) &&
+      const regularization = (c1 !== 0 || c2 !== 0) &&
         { theta: point, norms: scalars, n2: L2, c1, c2, thetaStride, normStride: perWorker ? 1 : 0 };
       if (c.gradientClip !== null) {
         // The row norms clipping needs, computed in the regularisation's pass when there is one.
         dispatches.push(
-          ...(reg
-            ? regularizeWithNorms(gpu, reg, b.G, K, d, d, scalars, NORMS)
+          ...(regularization
+            ? regularizeWithNorms(gpu, regularization, b.G, K, d, d, scalars, NORMS)
             : reduceRows(gpu, b.G, { rows: K, len: d, stride: d }, Reduce.SumSquares, scalars, NORMS, true)),
           clip(gpu, scalars, NORMS, b.G, K, d, d, c.gradientClip, c.compat.unitClip),
         );
-      } else if (reg) {
-        dispatches.push(regularize(gpu, reg, b.G, K, d, d));
+      } else if (regularization) {
+        dispatches.push(regularize(gpu, regularization, b.G, K, d, d));
       }
       if (b.losses) {
         const reg = { n1: L1, n2: L2, c1, c2, normStride: perWorker ? 1 : 0 };
